@@ -1,0 +1,31 @@
+# make demo  : set up, train (or reuse) the compact offline model, predict, print scores
+# make test  : set up and run the test suite
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+BASE    ?=
+FILES   ?=
+STAMP   := $(VENV)/.installed
+
+.PHONY: setup demo test corpus clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[test,underthesea]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+corpus: setup
+	$(BIN)/python -m scripts.corpus build
+
+demo: setup
+	$(BIN)/python -m scripts.demo $(if $(BASE),--base $(BASE)) $(FILES)
+
+test: setup
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+clean:
+	rm -rf .cache outputs

@@ -1,0 +1,79 @@
+"""Window logits -> word tags -> character spans with scores.
+
+One pure decoder used by evaluation and inference alike. Inputs are never mutated.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from model.encode import Window
+from model.labels import OUTSIDE
+from model.segment import Word
+
+
+@dataclass(frozen=True)
+class SpanPrediction:
+    start: int  # raw offsets
+    end: int
+    label: str
+    score: float
+
+
+def word_probabilities(windows: Sequence[Window], logits: Sequence[np.ndarray], n_words: int,
+                       n_labels: int) -> np.ndarray:
+    """Softmax over labels for each word, taken from the window that owns it."""
+    probs = np.zeros((n_words, n_labels), dtype=np.float32)
+    seen = np.zeros(n_words, dtype=bool)
+    for win, lg in zip(windows, logits):
+        lg = np.asarray(lg, dtype=np.float32)[: len(win)]
+        for tok, wi in enumerate(win.word_index):
+            if wi < 0 or not (win.own_from <= wi < win.own_to):
+                continue
+            row = lg[tok] - lg[tok].max()
+            e = np.exp(row)
+            probs[wi] = e / e.sum()
+            seen[wi] = True
+    if n_words and not seen.all():
+        missing = np.flatnonzero(~seen)[:5].tolist()
+        raise RuntimeError(f"words {missing} are owned by no window (windowing bug)")
+    return probs
+
+
+def repair_bio(tags: Sequence[str]) -> list[str]:
+    """Make a tag sequence valid IOB2: an I-X that does not continue an X starts one."""
+    out: list[str] = []
+    prev = OUTSIDE
+    for t in tags:
+        if t.startswith("I-") and (prev == OUTSIDE or prev[2:] != t[2:]):
+            t = "B-" + t[2:]
+        out.append(t)
+        prev = t
+    return out
+
+
+def tags_to_word_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Strict IOB2 chunks as (first word, last word exclusive, type)."""
+    spans, start, kind = [], None, None
+    for i, t in enumerate(list(tags) + [OUTSIDE]):
+        if start is not None and not (t.startswith("I-") and t[2:] == kind):
+            spans.append((start, i, kind))
+            start = kind = None
+        if t.startswith("B-"):
+            start, kind = i, t[2:]
+    return spans
+
+
+def decode(words: Sequence[Word], probs: np.ndarray, id2label: dict[int, str]) -> list[SpanPrediction]:
+    """Best tag per word -> entity spans in raw offsets, scored by mean tag probability."""
+    if not len(words):
+        return []
+    best = probs.argmax(axis=1)
+    tags = repair_bio([id2label[int(i)] for i in best])
+    out = []
+    for a, b, kind in tags_to_word_spans(tags):
+        score = float(probs[np.arange(a, b), best[a:b]].mean())
+        out.append(SpanPrediction(words[a].start, words[b - 1].end, kind, score))
+    return out

@@ -1,0 +1,258 @@
+"""Predictor: a trained folder or hub id in, one Report per document out.
+
+    from model import Predictor
+    p = Predictor.from_pretrained("models/vn-gov-ner")      # or a hub id
+    report = p.predict("Ngày 6/7, đồng chí Nguyễn Văn A ...")
+    for r in p.predict_batch(texts, batch_size=32): ...
+
+Each step is a named method (prepare -> batch -> run -> decode -> report). Windows from
+many documents are sorted by length and batched with little padding; documents are
+streamed in and reports streamed out in input order, so memory stays flat.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+import torch
+
+from model.decode import decode, word_probabilities
+from model.encode import Window, WordEncoder
+from model.labels import ENTITY_TYPES, check_label_maps
+from model.report import Entity, Report, text_sha256
+from model.segment import Word, to_words
+from model.settings import PreprocessingSettings
+
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+TOKENIZER_FILES = ("vocab.txt", "bpe.codes")
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+class ModelLoadError(RuntimeError):
+    """A model folder or hub id that cannot serve as an NER model; says what is wrong."""
+
+
+@dataclass
+class _Doc:
+    index: int
+    doc_id: str | None
+    text: str
+    words: list[Word]
+    windows: list[Window]
+    warnings: list[str]
+
+
+def cpu_supports_bf16() -> bool:
+    """True where oneDNN has native bf16 kernels (AVX512-BF16 / AMX)."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ModelLoadError(f"device {device!r} requested but CUDA is not available")
+    return dev
+
+
+def resolve_dtype(dtype: str | None, device: torch.device) -> str:
+    """None picks the fast default: bf16 where the hardware has it, else fp32."""
+    if dtype is None or dtype == "auto":
+        if device.type == "cuda":
+            return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+        return "bfloat16" if cpu_supports_bf16() else "float32"
+    if dtype not in DTYPES and dtype != "qint8":
+        raise ValueError(f"dtype must be one of {', '.join([*DTYPES, 'qint8'])} or None, got {dtype!r}")
+    if dtype == "qint8" and device.type != "cpu":
+        raise ValueError("qint8 (dynamic int8 quantisation) runs on the CPU only")
+    return dtype
+
+
+def _check_folder(path: Path) -> None:
+    missing = []
+    if not (path / "config.json").is_file():
+        missing.append("config.json")
+    if not any((path / f).is_file() for f in WEIGHT_FILES):
+        missing.append(" or ".join(WEIGHT_FILES))
+    missing += [f for f in TOKENIZER_FILES if not (path / f).is_file()]
+    if missing:
+        raise ModelLoadError(f"model folder {path} is missing {', '.join(missing)}; "
+                             "a trained folder holds the weights, config.json and the tokenizer files")
+
+
+def weights_sha256(model: torch.nn.Module, folder: Path | None) -> str:
+    """Hash of the weight file when there is one, else of the parameters themselves."""
+    h = hashlib.sha256()
+    if folder is not None:
+        for name in WEIGHT_FILES:
+            f = folder / name
+            if f.is_file():
+                with open(f, "rb") as fh:
+                    for chunk in iter(lambda: fh.read(1 << 22), b""):
+                        h.update(chunk)
+                return h.hexdigest()
+    for name, t in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(t.detach().to(torch.float32).cpu().numpy().tobytes())
+    return h.hexdigest()
+
+
+class Predictor:
+    """Runs a PhoBERT-format token classifier over raw documents."""
+
+    def __init__(self, model: torch.nn.Module, tokenizer, settings: PreprocessingSettings | None = None,
+                 name: str = "<in-memory>", device: str = "auto", dtype: str | None = "float32",
+                 weights_hash: str | None = None, folder: Path | None = None) -> None:
+        self.device = resolve_device(device)
+        self.dtype = resolve_dtype(dtype, self.device)
+        self.settings = settings or PreprocessingSettings.from_model_config(model.config)
+        self.id2label = {int(k): v for k, v in model.config.id2label.items()}
+        problems = check_label_maps(self.id2label, dict(model.config.label2id))
+        unknown = {v[2:] for v in self.id2label.values() if v != "O"} - set(ENTITY_TYPES)
+        if unknown:
+            problems.append(f"labels {sorted(unknown)} are not among {', '.join(ENTITY_TYPES)}")
+        if problems:
+            raise ModelLoadError(f"model {name}: label maps are inconsistent: " + "; ".join(problems))
+        self.name = name
+        self.tokenizer = tokenizer
+        self.encoder = WordEncoder(tokenizer, self.settings.max_length, self.settings.stride)
+        model = model.eval()
+        if self.dtype == "qint8":
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        elif self.device.type == "cuda" and self.dtype != "float32":
+            model = model.to(DTYPES[self.dtype])
+        self.model = model.to(self.device)
+        self.weights_hash = weights_hash or weights_sha256(model, folder)
+        self.labels = list(ENTITY_TYPES)
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def from_pretrained(cls, path_or_id: str | os.PathLike, device: str = "auto", dtype: str | None = None,
+                        threads: int | None = None) -> "Predictor":
+        """Load a trained folder or a hub id; errors name the problem, not a stack trace."""
+        from transformers import AutoConfig, AutoModelForTokenClassification, PhobertTokenizer
+
+        if threads:
+            torch.set_num_threads(int(threads))
+        name = str(path_or_id)
+        folder = Path(name) if Path(name).exists() else None
+        if folder is not None:
+            if not folder.is_dir():
+                raise ModelLoadError(f"{folder} is a file; give the model folder")
+            _check_folder(folder)
+        try:
+            config = AutoConfig.from_pretrained(name)
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(
+                f"cannot load a model config from {name!r}: not a local folder, and the Hugging Face hub "
+                f"could not provide it (offline, or no such repository). Details: {exc}") from None
+        archs = getattr(config, "architectures", None) or []
+        if archs and not any(a.endswith("ForTokenClassification") for a in archs):
+            raise ModelLoadError(f"{name} is a {', '.join(archs)}, not a token classifier; "
+                                 "train one with scripts/train.py first")
+        if not getattr(config, "id2label", None) or len(config.id2label) < 3:
+            raise ModelLoadError(f"{name} has no NER label map (id2label) in its config")
+        try:
+            model = AutoModelForTokenClassification.from_pretrained(name, config=config)
+            tokenizer = PhobertTokenizer.from_pretrained(name)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ModelLoadError(f"cannot load the weights or tokenizer of {name!r}: {exc}") from None
+        if len(tokenizer) > model.config.vocab_size:
+            raise ModelLoadError(f"{name}: tokenizer has {len(tokenizer)} tokens but the model's "
+                                 f"embedding has {model.config.vocab_size}")
+        return cls(model, tokenizer, name=name, device=device, dtype=dtype, folder=folder)
+
+    # ------------------------------------------------------------------ steps
+    def prepare(self, text: str, index: int = 0, doc_id: str | None = None) -> _Doc:
+        """Raw text -> words (raw offsets) -> windows."""
+        if not isinstance(text, str):
+            raise TypeError(f"document {doc_id if doc_id is not None else index}: text must be str, "
+                            f"got {type(text).__name__}")
+        words = to_words(text, self.settings.segmenter, self.settings.normalization)
+        before = self.encoder.truncated_words
+        windows = self.encoder.windows(words, doc_index=index)
+        warnings = []
+        cut = self.encoder.truncated_words - before
+        if cut:
+            warnings.append(f"{cut} very long word(s) were tokenised from their first characters only")
+        return _Doc(index, doc_id, text, words, windows, warnings)
+
+    def _autocast(self):
+        if self.dtype == "bfloat16" and self.device.type == "cpu":
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return nullcontext()
+
+    def run(self, windows: Sequence[Window], batch_size: int) -> list[np.ndarray]:
+        """Logits for each window, batched by similar length (returned in input order)."""
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
+        out: list[np.ndarray | None] = [None] * len(windows)
+        pad = self.encoder.pad_id
+        with torch.inference_mode(), self._autocast():
+            for b in range(0, len(order), batch_size):
+                idx = order[b:b + batch_size]
+                width = max(len(windows[i]) for i in idx)
+                ids = torch.full((len(idx), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(idx), width), dtype=torch.long)
+                for r, i in enumerate(idx):
+                    n = len(windows[i])
+                    ids[r, :n] = torch.tensor(windows[i].input_ids)
+                    mask[r, :n] = 1
+                logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
+                logits = logits.float().cpu().numpy()
+                for r, i in enumerate(idx):
+                    out[i] = logits[r, : len(windows[i])]
+        return out  # type: ignore[return-value]
+
+    def make_report(self, doc: _Doc, logits: Sequence[np.ndarray]) -> Report:
+        probs = word_probabilities(doc.windows, logits, len(doc.words), len(self.id2label))
+        spans = decode(doc.words, probs, self.id2label)
+        entities = [Entity(s.label, doc.text[s.start:s.end], s.start, s.end, round(s.score, 6)) for s in spans]
+        return Report(doc_id=doc.doc_id, model=self.model_info(), device=str(self.device),
+                      dtype=self.dtype, text_length=len(doc.text), text_sha256=text_sha256(doc.text),
+                      entities=entities, warnings=doc.warnings)
+
+    def model_info(self) -> dict:
+        return {"name": self.name, "weights_sha256": self.weights_hash, "labels": self.labels}
+
+    # ------------------------------------------------------------------ API
+    def predict(self, text: str, doc_id: str | None = None) -> Report:
+        return next(self.predict_batch([(doc_id, text)] if doc_id is not None else [text]))
+
+    def predict_batch(self, items: Iterable[str | tuple[str, str]], batch_size: int = 32,
+                      max_windows_in_flight: int | None = None) -> Iterator[Report]:
+        """Reports for texts or (id, text) pairs, in input order, streaming.
+
+        Documents are gathered until about `max_windows_in_flight` windows are waiting,
+        then their windows are run together, so padding stays small and memory bounded.
+        """
+        limit = max_windows_in_flight or batch_size * 8
+        pending: list[_Doc] = []
+        waiting = 0
+        for i, item in enumerate(items):
+            doc_id, text = (item if isinstance(item, tuple) else (None, item))
+            doc = self.prepare(text, i, doc_id)
+            pending.append(doc)
+            waiting += len(doc.windows)
+            if waiting >= limit:
+                yield from self._flush(pending, batch_size)
+                pending, waiting = [], 0
+        if pending:
+            yield from self._flush(pending, batch_size)
+
+    def _flush(self, docs: list[_Doc], batch_size: int) -> Iterator[Report]:
+        windows = [w for d in docs for w in d.windows]
+        logits = self.run(windows, batch_size)
+        k = 0
+        for d in docs:
+            n = len(d.windows)
+            yield self.make_report(d, logits[k:k + n])
+            k += n

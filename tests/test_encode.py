@@ -1,0 +1,86 @@
+import numpy as np
+import pytest
+
+from model.decode import decode, repair_bio, tags_to_word_spans, word_probabilities
+from model.encode import MAX_PIECES_PER_WORD, MAX_POSITIONS, WordEncoder
+from model.labels import id2label
+from model.segment import to_words
+
+LONG_TEXT = ("Đồng chí Nguyễn Văn An, Bí thư Tỉnh ủy, chủ trì hội nghị ngày 6/7/2022 tại Hà Nội. " * 60
+             + "Một câu rất dài " + "không có dấu chấm nào " * 300)
+
+
+def _check_windows(windows, n_words, max_len=MAX_POSITIONS):
+    owned = []
+    for w in windows:
+        assert len(w) <= max_len
+        assert w.input_ids[0] != w.input_ids[1] or len(w) > 2
+        owned += list(range(w.own_from, w.own_to))
+        firsts = [i for i in w.word_index if i >= 0]
+        assert firsts == list(range(w.first_word, w.last_word))
+    assert owned == list(range(n_words))  # every word owned exactly once, in order
+
+
+@pytest.mark.parametrize("max_len", [16, 64, 256])
+def test_windows_cover_all_words_within_limit(tiny_tokenizer, max_len):
+    enc = WordEncoder(tiny_tokenizer, max_length=max_len, stride=8)
+    words = to_words(LONG_TEXT, "syllable")
+    windows = enc.windows(words)
+    _check_windows(windows, len(words), max_len)
+    assert any(windows[k].first_word < windows[k - 1].last_word for k in range(1, len(windows)))  # overlaps
+
+
+def test_long_token_and_unknown_characters(tiny_tokenizer):
+    enc = WordEncoder(tiny_tokenizer)
+    url = "https://example.org/" + "a1b2c3" * 340  # ~2,000 characters, no spaces
+    words = to_words(f"Xem {url} và 😀 ký tự lạ ☃", "syllable")
+    for w in words:
+        ids = enc.word_ids(w.text)
+        assert 1 <= len(ids) <= MAX_PIECES_PER_WORD
+    assert enc.truncated_words >= 1
+    _check_windows(enc.windows(words), len(words))
+    assert enc.word_ids("\u200b") == (tiny_tokenizer.unk_token_id,) or enc.word_ids("\u200b")
+
+
+def test_empty_document_has_no_windows(tiny_tokenizer):
+    assert WordEncoder(tiny_tokenizer).windows([]) == []
+
+
+def test_max_length_above_positions_is_refused(tiny_tokenizer):
+    with pytest.raises(ValueError):
+        WordEncoder(tiny_tokenizer, max_length=257)
+
+
+def test_real_phobert_tokenizer_windows(phobert_dir):
+    from transformers import PhobertTokenizer
+
+    tok = PhobertTokenizer(vocab_file=str(phobert_dir / "vocab.txt"), merges_file=str(phobert_dir / "bpe.codes"))
+    enc = WordEncoder(tok)
+    assert enc.word_ids("Tỉnh_uỷ") == tuple(tok.convert_tokens_to_ids(["Tỉnh_uỷ"]))
+    words = to_words(LONG_TEXT * 3, "pyvi")
+    _check_windows(enc.windows(words), len(words))
+
+
+def test_decoder_repairs_and_spans():
+    assert repair_bio(["I-ORG", "I-ORG", "O", "B-DATE", "I-PERSON"]) == ["B-ORG", "I-ORG", "O", "B-DATE", "B-PERSON"]
+    assert tags_to_word_spans(["B-ORG", "I-ORG", "B-ORG", "O", "B-DATE"]) == [(0, 2, "ORG"), (2, 3, "ORG"), (4, 5, "DATE")]
+
+
+def test_decode_uses_owning_window(tiny_tokenizer):
+    enc = WordEncoder(tiny_tokenizer, max_length=16, stride=6)
+    raw = "Ông " + " ".join(["An"] * 40)
+    words = to_words(raw, "syllable")
+    windows = enc.windows(words)
+    labels = id2label()
+    b_person = [k for k, v in labels.items() if v == "B-PERSON"][0]
+    logits = []
+    for w in windows:
+        lg = np.zeros((len(w), len(labels)), dtype=np.float32)
+        for t, wi in enumerate(w.word_index):
+            if wi >= 0 and w.own_from <= wi < w.own_to:
+                lg[t, b_person] = 5.0  # owned words: PERSON; others stay O-ish ties
+        logits.append(lg)
+    probs = word_probabilities(windows, logits, len(words), len(labels))
+    spans = decode(words, probs, labels)
+    assert len(spans) == len(words)
+    assert all(raw[s.start:s.end] == w for s, w in zip(spans, [raw[x.start:x.end] for x in words]))

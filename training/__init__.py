@@ -1,0 +1,1 @@
+"""Corpus tools, training and evaluation; imports `model`, never the other way round."""
