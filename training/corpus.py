@@ -144,3 +144,28 @@ def statistics(docs: Iterable[Document]) -> dict:
         "topics": dict(sorted(topics.items())), "regions": dict(sorted(regions.items())),
         "genres": dict(sorted(genres.items())),
     }
+
+
+def assign_splits(docs: Iterable[Document], dev: float = 0.1, test: float = 0.1) -> dict[str, list[Document]]:
+    """Fixed document-level split, balanced by topic: ~80/10/10 inside every topic.
+
+    The order inside a topic comes from a hash of the id, so adding documents never moves
+    an existing one unless its topic's counts change.
+    """
+    import hashlib
+
+    by_topic: dict[str, list[Document]] = {}
+    for d in docs:
+        by_topic.setdefault(str(d.meta.get("topic", "?")), []).append(d)
+    out: dict[str, list[Document]] = {s: [] for s in SPLITS}
+    for topic in sorted(by_topic):
+        group = sorted(by_topic[topic], key=lambda d: hashlib.sha1(d.id.encode()).hexdigest())
+        n = len(group)
+        n_test = round(n * test) if n >= 3 else 0
+        n_dev = round(n * dev) if n >= 3 else 0
+        out["test"] += group[:n_test]
+        out["dev"] += group[n_test:n_test + n_dev]
+        out["train"] += group[n_test + n_dev:]
+    for s in SPLITS:
+        out[s].sort(key=lambda d: d.id)
+    return out
