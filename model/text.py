@@ -14,6 +14,8 @@ from dataclasses import dataclass
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 # Characters that vanish: zero-width spaces/joiners, soft hyphen, BOM.
 _DROP = {"\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff"}
+# Line breaks stay line breaks: a headline, caption or dateline ends at one.
+_LINE_BREAKS = {"\n", "\r", "\x0b", "\x0c", "\x85", "\u2028", "\u2029"}
 _VOWEL_AFTER = {"o": "ae", "u": "y"}  # oa, oe, uy: the pairs whose tone placement varies
 
 
@@ -126,7 +128,7 @@ def normalize(raw: str, settings: NormalizationSettings | None = None) -> Normal
         if piece in _DROP:
             continue
         if settings.unify_spaces and len(piece) == 1 and _is_space_like(piece):
-            piece = " "
+            piece = "\n" if piece in _LINE_BREAKS else " "
         else:
             piece = unicodedata.normalize("NFC", piece)
         for ch in piece:

@@ -22,7 +22,7 @@ def test_normalised_chars_map_back_exactly(raw):
     for i, ch in enumerate(n.text):
         piece = raw[n.starts[i]:n.ends[i]]
         assert piece  # every normalised character comes from raw text
-        if ch != " ":
+        if ch not in " \n":
             same = unicodedata.normalize("NFC", piece).lower()
             assert ch.lower() in same or unicodedata.normalize("NFD", ch)[0].lower() in unicodedata.normalize("NFD", same)
 
@@ -70,3 +70,10 @@ def test_punctuation_is_detached_from_words():
     forms = [w.text for w in to_words(raw, "pyvi")]
     assert "." in forms and "“" in forms and "(" in forms
     assert all(not f.endswith(".") for f in forms if f != ".")
+
+
+def test_line_breaks_survive_normalisation_and_end_words():
+    raw = "Ảnh: Thu Hà\nHoàng Quân phát biểu\r\nTP Hạ Long\u2028ngày 6/7"
+    assert normalize(raw).text.count("\n") == 4
+    for w in to_words(raw, "pyvi"):
+        assert "\n" not in raw[w.start:w.end] and "\r" not in raw[w.start:w.end]

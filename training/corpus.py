@@ -161,8 +161,8 @@ def assign_splits(docs: Iterable[Document], dev: float = 0.1, test: float = 0.1)
     for topic in sorted(by_topic):
         group = sorted(by_topic[topic], key=lambda d: hashlib.sha1(d.id.encode()).hexdigest())
         n = len(group)
-        n_test = round(n * test) if n >= 3 else 0
-        n_dev = round(n * dev) if n >= 3 else 0
+        n_test = max(1, round(n * test)) if n >= 5 else 0
+        n_dev = max(1, round(n * dev)) if n >= 5 else 0
         out["test"] += group[:n_test]
         out["dev"] += group[n_test:n_test + n_dev]
         out["train"] += group[n_test + n_dev:]

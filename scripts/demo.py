@@ -1,0 +1,28 @@
+"""The main job (`make demo`): train or reuse the compact offline model (or fine-tune PhoBERT
+with --base), predict the corpus test split and any files given, print scores and a summary."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="vn-ner-demo", description=__doc__)
+    ap.add_argument("files", nargs="*", help="extra .txt/.jsonl files or folders to run the model on")
+    ap.add_argument("--base", default=None, help="PhoBERT hub id or local folder to fine-tune instead")
+    ap.add_argument("--out", default="outputs/demo", type=Path)
+    args = ap.parse_args(argv)
+
+    from training.demo import DemoError, run_demo
+
+    try:
+        run_demo(args.base, args.files, args.out)
+    except DemoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""The main job: train (or reuse) a model, predict the test split and given files, score.
+
+Used by `make demo`. The compact model trains from scratch on the shipped corpus (no
+download); with `base` set, a pre-trained PhoBERT is fine-tuned instead. The trained
+folder is cached under `.cache/` and reused while its config and data are unchanged.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+import time
+from collections import Counter
+from pathlib import Path
+
+from training.train import TrainConfig, file_sha256, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "training" / "configs"
+REAL_DEV = ROOT.parent / "shared" / "dev-real" / "real_dev.jsonl"
+
+
+class DemoError(RuntimeError):
+    """A problem the user can act on (no hub access, missing files); printed without a trace."""
+
+
+def cache_key(cfg: TrainConfig) -> str:
+    data = dataclasses.asdict(cfg)
+    data["data"] = [file_sha256(p) for p in (cfg.train_file, cfg.dev_file)]
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _resolve(cfg: TrainConfig) -> TrainConfig:
+    fix = {k: str(ROOT / v) for k in ("train_file", "dev_file", "test_file", "output_dir", "tokenizer")
+           if (v := getattr(cfg, k)) and not Path(v).is_absolute() and not (k == "tokenizer" and "/" in v
+                                                                           and not v.startswith("."))}
+    return dataclasses.replace(cfg, **fix)
+
+
+def prepare_model(base: str | None, log=print) -> Path:
+    """Train unless an identical run is cached; returns the model folder."""
+    from training.train import train
+
+    if base:
+        slug = base.strip("/").replace("/", "--")
+        cfg = load_config(CONFIGS / "phobert.yaml", {"base_model": base, "output_dir": f".cache/phobert/{slug}"})
+    else:
+        cfg = load_config(CONFIGS / "compact.yaml")
+    cfg = _resolve(cfg)
+    out = Path(cfg.output_dir)
+    key = cache_key(cfg)
+    if (out / "cache_key.txt").is_file() and (out / "cache_key.txt").read_text() == key:
+        log(f"using the cached model in {out} (delete it to retrain)")
+        return out
+    if not base:
+        from training.tokenizer import build_tokenizer
+
+        log("building the compact tokenizer from the training split ...")
+        build_tokenizer(cfg.train_file, cfg.tokenizer, cfg.preprocessing)
+    else:
+        _check_base(base)
+    if out.exists():
+        shutil.rmtree(out)
+    log(f"training {'PhoBERT ' + base if base else 'the compact model'} -> {out}")
+    t0 = time.time()
+    train(cfg)
+    (out / "cache_key.txt").write_text(key)
+    log(f"trained in {time.time() - t0:.0f} s")
+    return out
+
+
+def _check_base(base: str) -> None:
+    """Fail early, in words, when a hub id cannot be fetched."""
+    if Path(base).exists():
+        if not (Path(base) / "config.json").is_file():
+            raise DemoError(f"{base} has no config.json: give a PhoBERT folder or a hub id")
+        return
+    try:
+        from transformers import AutoConfig
+
+        AutoConfig.from_pretrained(base)
+    except Exception as exc:  # any hub failure means the same thing to the user
+        raise DemoError(
+            f"cannot fetch {base!r} from the Hugging Face hub ({type(exc).__name__}). Without hub access, "
+            "download the model elsewhere and pass its folder: make demo BASE=/path/to/phobert-base-v2; "
+            "or run plain `make demo` for the compact offline model.") from None
+
+
+def summarise(reports_path: Path, top: int = 5) -> str:
+    per_type: dict[str, Counter] = {}
+    docs = 0
+    with open(reports_path, encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            docs += 1
+            for e in r["entities"]:
+                per_type.setdefault(e["label"], Counter())[e["text"].replace("\n", " ")] += 1
+    lines = [f"{docs} documents"]
+    for label, c in sorted(per_type.items()):
+        common = "; ".join(f"{t} ×{n}" for t, n in c.most_common(top))
+        lines.append(f"  {label:<7}{sum(c.values()):>6}  e.g. {common}")
+    return "\n".join(lines)
+
+
+def run_demo(base: str | None, files: list[str], out_dir: Path, log=print) -> dict:
+    from model.batch import run_batch
+    from model.predictor import Predictor
+    from training.evaluate import evaluate_documents, format_table, predict_documents
+    from training.corpus import read_jsonl
+
+    model_dir = prepare_model(base, log)
+    predictor = Predictor.from_pretrained(str(model_dir), device="auto", dtype="float32")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = {"model": str(model_dir)}
+    test_file = ROOT / "annotations" / "corpus" / "test.jsonl"
+    for name in ("test_reports.jsonl", "files_reports.jsonl", "test_view.html", "files_view.html"):
+        (out_dir / name).unlink(missing_ok=True)
+    s = run_batch(predictor, [str(test_file)], out_dir / "test_reports.jsonl", out_dir / "errors.jsonl",
+                  html=out_dir / "test_view.html")
+    log(f"\npredicted the test split: {s.written} documents, {s.docs_per_s:.1f} documents/s")
+    docs = list(read_jsonl(test_file))
+    m = evaluate_documents(docs, predict_documents(predictor, docs), predictor.settings)
+    log("\ntest split (strict, character spans):\n" + format_table(m["scores"]))
+    result["test"] = m["scores"]
+    if REAL_DEV.is_file():
+        real = list(read_jsonl(REAL_DEV))
+        mr = evaluate_documents(real, predict_documents(predictor, real), predictor.settings)
+        log(f"\nreal articles ({len(real)}, ../shared/dev-real; evaluation only):\n" + format_table(mr["scores"]))
+        result["real"] = mr["scores"]
+    log("\nentities found in the test split:\n" + summarise(out_dir / "test_reports.jsonl"))
+    if files:
+        s = run_batch(predictor, files, out_dir / "files_reports.jsonl", out_dir / "errors.jsonl",
+                      html=out_dir / "files_view.html")
+        log(f"\nyour files: {s.written} documents ({s.failed} failed)\n" + summarise(out_dir / "files_reports.jsonl"))
+    log(f"\nreports and HTML views in {out_dir}/")
+    return result
