@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
+from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,8 @@ from model.decode import decode, word_probabilities
 from model.encode import Window, WordEncoder
 from model.labels import ENTITY_TYPES, check_label_maps
 from model.report import Entity, Report, text_sha256
-from model.segment import Word, to_words
+from model.segment import Word, segment_normalized
+from model.text import normalize
 from model.settings import PreprocessingSettings
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
@@ -133,6 +136,9 @@ class Predictor:
         self.model = model.to(self.device)
         self.weights_hash = weights_hash or weights_sha256(model, folder)
         self.labels = list(ENTITY_TYPES)
+        self.timings: Counter[str] = Counter()  # seconds per stage, summed over calls
+        self.tokens_run = 0  # real subword tokens through the model (with <s> </s>)
+        self.tokens_padded = 0  # including padding
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -177,9 +183,17 @@ class Predictor:
         if not isinstance(text, str):
             raise TypeError(f"document {doc_id if doc_id is not None else index}: text must be str, "
                             f"got {type(text).__name__}")
-        words = to_words(text, self.settings.segmenter, self.settings.normalization)
+        t0 = time.perf_counter()
+        norm = normalize(text, self.settings.normalization)
+        t1 = time.perf_counter()
+        words = segment_normalized(norm, self.settings.segmenter)
+        t2 = time.perf_counter()
         before = self.encoder.truncated_words
         windows = self.encoder.windows(words, doc_index=index)
+        t3 = time.perf_counter()
+        self.timings["normalise"] += t1 - t0
+        self.timings["segment"] += t2 - t1
+        self.timings["tokenise"] += t3 - t2
         warnings = []
         cut = self.encoder.truncated_words - before
         if cut:
@@ -193,6 +207,7 @@ class Predictor:
 
     def run(self, windows: Sequence[Window], batch_size: int) -> list[np.ndarray]:
         """Logits for each window, batched by similar length (returned in input order)."""
+        t0 = time.perf_counter()
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
         out: list[np.ndarray | None] = [None] * len(windows)
         pad = self.encoder.pad_id
@@ -210,15 +225,23 @@ class Predictor:
                 logits = logits.float().cpu().numpy()
                 for r, i in enumerate(idx):
                     out[i] = logits[r, : len(windows[i])]
+                self.tokens_run += sum(len(windows[i]) for i in idx)
+                self.tokens_padded += len(idx) * width
+        self.timings["model"] += time.perf_counter() - t0
         return out  # type: ignore[return-value]
 
     def make_report(self, doc: _Doc, logits: Sequence[np.ndarray]) -> Report:
+        t0 = time.perf_counter()
         probs = word_probabilities(doc.windows, logits, len(doc.words), len(self.id2label))
         spans = decode(doc.words, probs, self.id2label)
+        t1 = time.perf_counter()
+        self.timings["decode"] += t1 - t0
         entities = [Entity(s.label, doc.text[s.start:s.end], s.start, s.end, round(s.score, 6)) for s in spans]
-        return Report(doc_id=doc.doc_id, model=self.model_info(), device=str(self.device),
-                      dtype=self.dtype, text_length=len(doc.text), text_sha256=text_sha256(doc.text),
-                      entities=entities, warnings=doc.warnings)
+        report = Report(doc_id=doc.doc_id, model=self.model_info(), device=str(self.device),
+                        dtype=self.dtype, text_length=len(doc.text), text_sha256=text_sha256(doc.text),
+                        entities=entities, warnings=doc.warnings)
+        self.timings["report"] += time.perf_counter() - t1
+        return report
 
     def model_info(self) -> dict:
         return {"name": self.name, "weights_sha256": self.weights_hash, "labels": self.labels}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
-from model.text import NormalizationSettings, normalize, sentence_spans
+from model.text import NormalizationSettings, NormalizedText, normalize, sentence_spans
 
 SEGMENTERS = ("pyvi", "underthesea", "syllable")
 DEFAULT_SEGMENTER = "pyvi"
@@ -163,8 +163,12 @@ def _split_inner_space(text: str, s: int, e: int) -> list[tuple[int, int]]:
 def to_words(raw: str, segmenter: Segmenter | str = DEFAULT_SEGMENTER,
              settings: NormalizationSettings | None = None) -> list[Word]:
     """Raw text -> words in reading order, each with exact raw offsets."""
+    return segment_normalized(normalize(raw, settings), segmenter)
+
+
+def segment_normalized(norm: NormalizedText, segmenter: Segmenter | str = DEFAULT_SEGMENTER) -> list[Word]:
+    """Words of an already normalised text (the predictor times the two steps apart)."""
     seg = get_segmenter(segmenter) if isinstance(segmenter, str) else segmenter
-    norm = normalize(raw, settings)
     text = norm.text
     words: list[Word] = []
     for k, (ss, se) in enumerate(sentence_spans(text)):

@@ -1,0 +1,87 @@
+"""Benchmark end-to-end batch inference (see training/benchmark.py). The last line printed
+is one JSON object: tokens_per_s, baseline_tokens_per_s, speedup, preprocess_share,
+identical_entities, ..."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="vn-ner-benchmark", description=__doc__)
+    ap.add_argument("inputs", nargs="*", help="documents (.jsonl/.txt/folders); default: the corpus test split")
+    ap.add_argument("--docs", type=int, default=200, help="repeat the inputs to at least this many documents")
+    ap.add_argument("--phobert", default=str(ROOT.parent / "shared" / "phobert-base"),
+                    help="folder with PhoBERT's config.json, vocab.txt, bpe.codes (random weights)")
+    ap.add_argument("--compact", default=str(ROOT / ".cache" / "compact" / "model"),
+                    help="a trained model folder (the speed options are checked against fp32 on it)")
+    ap.add_argument("--dtype", default=None, help="speed setting to measure (default: the predictor's default)")
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--baseline-docs", type=int, default=10, help="documents for the slow naive baseline")
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--output", help="write all results as JSON")
+    args = ap.parse_args(argv)
+
+    import torch
+
+    from model.predictor import Predictor, resolve_dtype
+    from training import benchmark as B
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    inputs = args.inputs or [str(ROOT / "annotations" / "corpus" / "test.jsonl")]
+    docs = B.load_documents(inputs, args.docs)
+    dtype = resolve_dtype(args.dtype, torch.device("cpu"))
+    print(f"{len(docs)} documents, {sum(len(t) for _, t in docs):,} characters; torch threads "
+          f"{torch.get_num_threads()}; default dtype here: {dtype}")
+    results: dict = {"documents": len(docs), "dtype": dtype}
+    summary: dict = {}
+    phobert = Path(args.phobert)
+    if (phobert / "vocab.txt").is_file():
+        p = B.phobert_random(phobert, dtype=dtype)
+        B.run(p, docs[:8], args.batch_size, "warm-up")
+        main_run = B.run(p, docs, args.batch_size, f"phobert-base size, {dtype}").to_dict()
+        print(B.format_run(main_run))
+        base = B.naive_baseline(p, docs[: args.baseline_docs]).to_dict()
+        print(B.format_run(base))
+        st = main_run["stage_seconds"]
+        pre = st["normalise"] + st["segment"] + st["tokenise"]
+        summary.update(tokens_per_s=main_run["tokens_per_s"], baseline_tokens_per_s=base["tokens_per_s"],
+                       speedup=round(main_run["tokens_per_s"] / base["tokens_per_s"], 2),
+                       preprocess_share=round(pre / main_run["seconds"], 4),
+                       documents_per_s=main_run["documents_per_s"], peak_rss_mb=round(B.peak_rss_mb()),
+                       rss_growth_mb=main_run["rss_end_mb"] - main_run["rss_start_mb"])
+        results.update(phobert=main_run, baseline=base)
+        print(f"speedup over the naive baseline: {summary['speedup']}x; preprocessing "
+              f"{100 * summary['preprocess_share']:.1f}% of the time")
+    else:
+        print(f"no PhoBERT files in {phobert}: skipping the phobert-base-size run")
+    compact = Path(args.compact)
+    if (compact / "config.json").is_file():
+        c = Predictor.from_pretrained(str(compact), device="cpu", dtype=dtype)
+        crun = B.run(c, docs, args.batch_size, f"compact model, {dtype}").to_dict()
+        print(B.format_run(crun))
+        unique = B.load_documents(inputs, 1)
+        others = [d for d in ("bfloat16", "qint8") if d != "float32"]
+        checks = B.check_settings(str(compact), unique, args.batch_size, others)
+        for name, r in checks.items():
+            print(f"  {name:<9} {r['tokens_per_s']:>8.0f} tokens/s  identical entities vs fp32: "
+                  f"{100 * r['identical_entities']:.2f}%")
+        summary["identical_entities"] = checks.get(dtype, checks["float32"])["identical_entities"]
+        summary["compact_tokens_per_s"] = crun["tokens_per_s"]
+        results.update(compact=crun, settings_vs_fp32=checks)
+    else:
+        print(f"no trained model in {compact}: run `make demo` first to check speed options against fp32")
+        summary["identical_entities"] = None
+    results["summary"] = summary
+    B.save(args.output, results)
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
