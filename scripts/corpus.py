@@ -77,10 +77,12 @@ def cmd_stats(args) -> int:
 
 
 def cmd_consistency(args) -> int:
-    from training.consistency import label_conflicts, untagged_occurrences
+    from training.consistency import date_without_ngay, label_conflicts, untagged_occurrences
 
     docs = _load(args.files)
     conflicts, untagged = label_conflicts(docs), untagged_occurrences(docs)
+    ngay = date_without_ngay(docs)
+    print(f"DATE spans leaving out a preceding 'ngày': {len(ngay)}")
     print(f"strings with several labels: {len(conflicts)}")
     for c in conflicts[: args.show]:
         print(f"  {c['text']!r}: {c['labels']}")
@@ -88,7 +90,7 @@ def cmd_consistency(args) -> int:
     for u in untagged[: args.show]:
         print(f"  {u['doc_id']} {u['text']!r} ({u['tagged_elsewhere_as']}): …{u['context']}…")
     if args.output:
-        Path(args.output).write_text(json.dumps({"label_conflicts": conflicts, "untagged": untagged},
+        Path(args.output).write_text(json.dumps({"label_conflicts": conflicts, "untagged": untagged, "date_without_ngay": ngay},
                                                 ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 

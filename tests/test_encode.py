@@ -84,3 +84,21 @@ def test_decode_uses_owning_window(tiny_tokenizer):
     spans = decode(words, probs, labels)
     assert len(spans) == len(words)
     assert all(raw[s.start:s.end] == w for s, w in zip(spans, [raw[x.start:x.end] for x in words]))
+
+
+def test_viterbi_keeps_spans_whole():
+    from model.decode import viterbi
+
+    labels = id2label()
+    ix = {v: k for k, v in labels.items()}
+    probs = np.full((3, len(labels)), 0.01, dtype=np.float32)
+    # argmax would say B-ROLE, I-ORG, I-ROLE: three broken spans
+    probs[0, ix["B-ROLE"]] = 0.9
+    probs[1, ix["I-ORG"]], probs[1, ix["I-ROLE"]] = 0.5, 0.4
+    probs[2, ix["I-ROLE"]] = 0.9
+    assert [labels[int(i)] for i in viterbi(probs, labels)] == ["B-ROLE", "I-ROLE", "I-ROLE"]
+    # a sequence may not start inside an entity
+    probs2 = np.full((1, len(labels)), 0.01, dtype=np.float32)
+    probs2[0, ix["I-DATE"]] = 0.9
+    probs2[0, ix["B-DATE"]] = 0.05
+    assert labels[int(viterbi(probs2, labels)[0])] == "B-DATE"

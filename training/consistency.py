@@ -52,3 +52,16 @@ def untagged_occurrences(docs: Iterable[Document]) -> list[dict]:
             out.append({"doc_id": d.id, "start": a, "end": b, "text": m.group(1), "tagged_elsewhere_as": label,
                         "context": d.text[max(0, a - 30):b + 30].replace("\n", " ")})
     return out
+
+
+_DATE_LEAD = re.compile(r"(?:ngày|Ngày|NGÀY)[ \u00a0]$")
+
+
+def date_without_ngay(docs: Iterable[Document]) -> list[dict]:
+    """DATE spans right after `ngày` that leave it out (the guidelines put it inside)."""
+    out = []
+    for d in docs:
+        for s in d.entities:
+            if s.label == "DATE" and _DATE_LEAD.search(d.text[max(0, s.start - 5):s.start]):
+                out.append({"doc_id": d.id, "start": s.start, "end": s.end, "text": d.text[s.start:s.end]})
+    return out

@@ -55,6 +55,7 @@ class TrainConfig:
     dropout: float | None = field(default=None, metadata={"help": "override hidden/attention dropout"})
     max_steps: int = field(default=-1, metadata={"help": "stop after this many steps (-1: run all epochs)"})
     logging_steps: int = 20
+    bf16: bool = field(default=False, metadata={"help": "train under bf16 autocast (CPUs with bf16 units, GPUs)"})
     threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: torch's choice)"})
     augment_swaps: int = field(default=0, metadata={
         "help": "extra copies of the training set with entity surface forms swapped between documents"})
@@ -147,21 +148,23 @@ def collate(pad_id: int):
 
 
 def word_level_f1(eval_pred) -> dict:
-    """Strict IOB2 seqeval F1 over first-subword positions (checkpoint selection)."""
+    """Strict IOB2 seqeval F1 over first-subword positions, decoded as at inference."""
     from seqeval.metrics import f1_score
     from seqeval.scheme import IOB2
 
-    logits, labels = eval_pred.predictions, eval_pred.label_ids
-    pred = np.asarray(logits).argmax(-1)
+    from model.decode import viterbi
+
+    logits, labels = np.asarray(eval_pred.predictions, dtype=np.float32), eval_pred.label_ids
     tags = id2label()
     y_true, y_pred = [], []
-    for p_row, l_row in zip(pred, labels):
+    for lg, l_row in zip(logits, labels):
         keep = l_row != IGNORE_INDEX
+        if not keep.any():
+            continue
+        row = lg[keep] - lg[keep].max(axis=1, keepdims=True)
+        probs = np.exp(row) / np.exp(row).sum(axis=1, keepdims=True)
         y_true.append([tags[int(i)] for i in l_row[keep]])
-        y_pred.append([tags[int(i)] for i in p_row[keep]])
-    from model.decode import repair_bio
-
-    y_pred = [repair_bio(s) for s in y_pred]
+        y_pred.append([tags[int(i)] for i in viterbi(probs, tags)])
     return {"f1": f1_score(y_true, y_pred, mode="strict", scheme=IOB2, zero_division=0)}
 
 
@@ -214,7 +217,7 @@ def train(cfg: TrainConfig) -> dict:
         load_best_model_at_end=True, metric_for_best_model="f1", greater_is_better=True,
         save_total_limit=1, logging_steps=cfg.logging_steps, seed=cfg.seed, data_seed=cfg.seed,
         report_to=[], dataloader_num_workers=0, save_only_model=True,
-        use_cpu=not torch.cuda.is_available())
+        use_cpu=not torch.cuda.is_available(), bf16=cfg.bf16)
     trainer = Trainer(model=model, args=args, train_dataset=_dataset(train_windows),
                       eval_dataset=_dataset(dev_windows), data_collator=collate(tokenizer.pad_token_id),
                       compute_metrics=word_level_f1)
