@@ -143,6 +143,27 @@ def get_segmenter(name: str = DEFAULT_SEGMENTER) -> Segmenter:
     raise ValueError(f"unknown segmenter {name!r}; choose one of {', '.join(SEGMENTERS)}")
 
 
+def _merge_within_runs(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Re-join pieces a segmenter cut out of one space-free token (`03-ĐA/TU`, `6/7/2022`, `CT-XH`).
+
+    pyvi splits at hyphens and slashes, but a document symbol or a date written without
+    spaces is one unit to the reader (and often one PhoBERT token, `QĐ-TTg`).
+    """
+    run_of = [-1] * len(sentence)
+    for k, m in enumerate(_SYLLABLE.finditer(sentence)):
+        if m.end() - m.start() > 1 or m.group(0)[0].isalnum():
+            for i in range(m.start(), m.end()):
+                run_of[i] = k
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s > 0 and run_of[s] >= 0 and run_of[s] == run_of[merged[-1][1] - 1] \
+                and merged[-1][1] == s:
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
 def _split_edge_punctuation(text: str, s: int, e: int) -> list[tuple[int, int]]:
     """Detach quotes, brackets and sentence marks from word edges (`UBND.` -> `UBND`, `.`)."""
     lead, trail = [], []
@@ -172,7 +193,8 @@ def segment_normalized(norm: NormalizedText, segmenter: Segmenter | str = DEFAUL
     text = norm.text
     words: list[Word] = []
     for k, (ss, se) in enumerate(sentence_spans(text)):
-        for ws, we in seg.spans(text[ss:se]):
+        sentence = text[ss:se]
+        for ws, we in _merge_within_runs(sentence, seg.spans(sentence)):
             for ps, pe in _split_edge_punctuation(text, ss + ws, ss + we):
                 syllables = _split_inner_space(text, ps, pe)
                 if not syllables:
