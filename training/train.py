@@ -55,7 +55,8 @@ class TrainConfig:
     dropout: float | None = field(default=None, metadata={"help": "override hidden/attention dropout"})
     max_steps: int = field(default=-1, metadata={"help": "stop after this many steps (-1: run all epochs)"})
     logging_steps: int = 20
-    bf16: bool = field(default=False, metadata={"help": "train under bf16 autocast (CPUs with bf16 units, GPUs)"})
+    bf16: bool | str = field(default=False, metadata={
+        "help": "train under bf16 autocast: true, false, or 'auto' (where the CPU/GPU has bf16 units)"})
     threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: torch's choice)"})
     augment_swaps: int = field(default=0, metadata={
         "help": "extra copies of the training set with entity surface forms swapped between documents"})
@@ -168,6 +169,16 @@ def word_level_f1(eval_pred) -> dict:
     return {"f1": f1_score(y_true, y_pred, mode="strict", scheme=IOB2, zero_division=0)}
 
 
+def _want_bf16(setting: bool | str) -> bool:
+    if setting != "auto":
+        return bool(setting)
+    import torch
+
+    from model.predictor import cpu_supports_bf16
+
+    return torch.cuda.is_bf16_supported() if torch.cuda.is_available() else cpu_supports_bf16()
+
+
 def _dataset(windows):
     from datasets import Dataset
 
@@ -217,7 +228,7 @@ def train(cfg: TrainConfig) -> dict:
         load_best_model_at_end=True, metric_for_best_model="f1", greater_is_better=True,
         save_total_limit=1, logging_steps=cfg.logging_steps, seed=cfg.seed, data_seed=cfg.seed,
         report_to=[], dataloader_num_workers=0, save_only_model=True,
-        use_cpu=not torch.cuda.is_available(), bf16=cfg.bf16)
+        use_cpu=not torch.cuda.is_available(), bf16=_want_bf16(cfg.bf16))
     trainer = Trainer(model=model, args=args, train_dataset=_dataset(train_windows),
                       eval_dataset=_dataset(dev_windows), data_collator=collate(tokenizer.pad_token_id),
                       compute_metrics=word_level_f1)
