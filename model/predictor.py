@@ -11,6 +11,7 @@ streamed in and reports streamed out in input order, so memory stays flat.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -28,6 +29,7 @@ from model.encode import Window, WordEncoder
 from model.labels import ENTITY_TYPES, check_label_maps
 from model.report import Entity, Report, text_sha256
 from model.segment import Word, segment_normalized
+from model.structure import extract_structure
 from model.text import normalize
 from model.settings import PreprocessingSettings
 
@@ -114,7 +116,7 @@ class Predictor:
 
     def __init__(self, model: torch.nn.Module, tokenizer, settings: PreprocessingSettings | None = None,
                  name: str = "<in-memory>", device: str = "auto", dtype: str | None = "float32",
-                 weights_hash: str | None = None, folder: Path | None = None) -> None:
+                 weights_hash: str | None = None, folder: Path | None = None, structure: bool = True) -> None:
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype, self.device)
         self.settings = settings or PreprocessingSettings.from_model_config(model.config)
@@ -126,6 +128,7 @@ class Predictor:
         if problems:
             raise ModelLoadError(f"model {name}: label maps are inconsistent: " + "; ".join(problems))
         self.name = name
+        self.structure = structure
         self.tokenizer = tokenizer
         self.encoder = WordEncoder(tokenizer, self.settings.max_length, self.settings.stride)
         model = model.eval()
@@ -143,7 +146,7 @@ class Predictor:
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_pretrained(cls, path_or_id: str | os.PathLike, device: str = "auto", dtype: str | None = None,
-                        threads: int | None = None) -> "Predictor":
+                        threads: int | None = None, structure: bool = True) -> "Predictor":
         """Load a trained folder or a hub id; errors name the problem, not a stack trace."""
         from transformers import AutoConfig, AutoModelForTokenClassification, PhobertTokenizer
 
@@ -175,7 +178,7 @@ class Predictor:
         if len(tokenizer) > model.config.vocab_size:
             raise ModelLoadError(f"{name}: tokenizer has {len(tokenizer)} tokens but the model's "
                                  f"embedding has {model.config.vocab_size}")
-        return cls(model, tokenizer, name=name, device=device, dtype=dtype, folder=folder)
+        return cls(model, tokenizer, name=name, device=device, dtype=dtype, folder=folder, structure=structure)
 
     # ------------------------------------------------------------------ steps
     def prepare(self, text: str, index: int = 0, doc_id: str | None = None) -> _Doc:
@@ -237,10 +240,15 @@ class Predictor:
         t1 = time.perf_counter()
         self.timings["decode"] += t1 - t0
         entities = [Entity(s.label, doc.text[s.start:s.end], s.start, s.end, round(s.score, 6)) for s in spans]
+        structure = None
+        if self.structure:
+            structure = extract_structure(doc.text, [dataclasses.asdict(e) for e in entities])
+        t2 = time.perf_counter()
+        self.timings["structure"] += t2 - t1
         report = Report(doc_id=doc.doc_id, model=self.model_info(), device=str(self.device),
                         dtype=self.dtype, text_length=len(doc.text), text_sha256=text_sha256(doc.text),
-                        entities=entities, warnings=doc.warnings)
-        self.timings["report"] += time.perf_counter() - t1
+                        entities=entities, warnings=doc.warnings, structure=structure)
+        self.timings["report"] += time.perf_counter() - t2
         return report
 
     def model_info(self) -> dict:

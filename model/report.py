@@ -13,7 +13,7 @@ from pathlib import Path
 
 from model.labels import ENTITY_TYPES
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: the `structure` section (post holders, documents, dates)
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 
@@ -36,6 +36,7 @@ class Report:
     text_sha256: str
     entities: list[Entity]
     warnings: list[str] = field(default_factory=list)
+    structure: dict | None = None  # model.structure.extract_structure output; None if switched off
     schema_version: str = SCHEMA_VERSION
 
     @property
@@ -57,6 +58,7 @@ class Report:
             "entities": [asdict(e) for e in self.entities],
             "counts": self.counts,
             "warnings": list(self.warnings),
+            "structure": self.structure,
         }
 
     def to_json(self) -> str:

@@ -128,3 +128,22 @@ def test_cpu_and_gpu_reports_agree(tiny_model_dir, tiny_docs):
         assert [(e["start"], e["end"], e["label"]) for e in a["entities"]] == \
                [(e["start"], e["end"], e["label"]) for e in b["entities"]]
         assert all(abs(x["score"] - y["score"]) < 1e-3 for x, y in zip(a["entities"], b["entities"]))
+
+
+def test_report_carries_structure(tiny_predictor, tiny_docs):
+    doc = tiny_docs[0]
+    report = tiny_predictor.predict(doc.text, doc_id=doc.id).to_dict()
+    validate_report(report, doc.text)
+    links = {(h["person"]["text"], h["role"]["text"]) for h in report["structure"]["post_holders"]}
+    assert ("Trần Văn Khải", "Phó Bí thư Tỉnh ủy") in links
+    docs = {d["text"]: d for d in report["structure"]["documents"]}
+    assert docs["Quyết định số 1450-QĐ/TU"]["identifier"] == "1450-QĐ/TU"
+    values = {d["text"]: d["value"] for d in report["structure"]["dates"]}
+    assert values["ngày 15/3/2024"] == "2024-03-15"
+
+
+def test_structure_can_be_switched_off(tiny_model_dir):
+    p = Predictor.from_pretrained(str(tiny_model_dir), device="cpu", dtype="float32", structure=False)
+    report = p.predict("Ngày 6/7 họp").to_dict()
+    validate_report(report)
+    assert report["structure"] is None

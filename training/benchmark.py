@@ -20,7 +20,7 @@ import torch
 from model.encode import MAX_POSITIONS
 from model.predictor import Predictor
 
-STAGES = ("normalise", "segment", "tokenise", "model", "decode", "report")
+STAGES = ("normalise", "segment", "tokenise", "model", "decode", "structure", "report")
 
 
 def rss_mb() -> float:

@@ -1,0 +1,184 @@
+"""DOC entity -> kind, number, year, symbol, codes and a canonical identifier; plus the
+DATE and issuing ORG written right after it (`Đề án số 03-ĐA/TU ngày 27/02/2017 của BTV
+Thành ủy`), so a report can say which document, from whom and when.
+
+Symbols come in two official shapes: party `18-NQ/TW` (number-TYPE/ISSUER) and state
+`30/2020/NĐ-CP`, `1234/QĐ-UBND` (number[/year]/TYPE-ISSUER); both are rewritten without
+the stray spaces and dashes of real text (`2041 –QĐ/TU` -> `2041-QĐ/TU`).
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from model.structure.dates import fold, gap_text, span_view
+
+# Canonical spellings; longest first so `Bộ luật` wins over `Luật`.
+KINDS: tuple[str, ...] = tuple(sorted((
+    "Nghị quyết", "Nghị quyết liên tịch", "Quyết định", "Chỉ thị", "Kết luận", "Đề án", "Quy định",
+    "Kế hoạch", "Thông tư", "Thông tư liên tịch", "Nghị định", "Luật", "Bộ luật", "Hiến pháp",
+    "Điều lệ", "Hướng dẫn", "Công văn", "Thông báo", "Tờ trình", "Báo cáo", "Chương trình",
+    "Pháp lệnh", "Sắc lệnh", "Công điện", "Quy chế", "Chiến lược", "Văn bản", "Quy hoạch",
+    "Bản án", "Thông tri", "Lệnh",
+), key=len, reverse=True))
+
+# Type codes of the symbol. `QĐ` is left out: in party symbols it is both Quyết định and
+# Quy định, so only the state shape (`/QĐ-`) names the kind (see `_kind_from_code`).
+KIND_BY_CODE: dict[str, str] = {
+    "NQ": "Nghị quyết", "NQLT": "Nghị quyết liên tịch", "NĐ": "Nghị định", "TT": "Thông tư",
+    "TTLT": "Thông tư liên tịch", "CT": "Chỉ thị", "KL": "Kết luận", "ĐA": "Đề án",
+    "KH": "Kế hoạch", "HD": "Hướng dẫn", "TB": "Thông báo", "TTr": "Tờ trình", "BC": "Báo cáo",
+    "CTr": "Chương trình", "QC": "Quy chế", "CĐ": "Công điện", "PL": "Pháp lệnh", "QyĐ": "Quy định",
+}
+_TYPE_CODES = set(KIND_BY_CODE) | {"QĐ"}
+
+_CODE_PART = r"[A-ZĐ][A-Za-zĐđ0-9]*"
+_SYMBOL = re.compile(
+    rf"(?P<number>\d+[a-z]?)(?:\s*/\s*(?P<year>(?:19|20)\d\d))?\s*(?P<sep>[-/])\s*"
+    rf"(?P<code>{_CODE_PART}(?:\s*[-/]\s*{_CODE_PART})*)")
+_KIND_RE = re.compile(f"(?:{'|'.join(re.escape(k) for k in KINDS)})(?!\\w)", re.IGNORECASE)
+_NUMBER_PREFIX = re.compile(r"\s*(?:số\s*:?\s*)?", re.IGNORECASE)
+# Kinds known by name, where a bare four-digit number is the year (`Hiến pháp 2013`).
+_NAMED_KINDS = {"Luật", "Bộ luật", "Hiến pháp", "Điều lệ", "Pháp lệnh"}
+_LEADING_NUMBER = re.compile(r"^(\d+)(?:\s+năm\s+((?:19|20)\d\d))?(?!\S)", re.IGNORECASE)
+_TRAILING_YEAR = re.compile(r"\s*(?:năm\s+)?((?:19|20)\d\d)$", re.IGNORECASE)
+
+
+def _canonical_code(code: str) -> str:
+    return re.sub(r"\s+", "", code)
+
+
+def _split_code(code: str) -> tuple[str | None, str | None]:
+    """`ĐA/TU` -> (`ĐA`, `TU`); `QĐ-TTg` -> (`QĐ`, `TTg`); `QH13`, `UBND-VX` -> (None, code)."""
+    head = re.split(r"[-/]", code, maxsplit=1)[0]
+    if head in _TYPE_CODES:
+        return head, code[len(head) + 1:] or None
+    return None, code
+
+
+def _kind_from_code(type_code: str | None, sep: str) -> str | None:
+    if type_code == "QĐ":
+        return "Quyết định" if sep == "/" else None
+    return KIND_BY_CODE.get(type_code)
+
+
+def _parse_symbol(doc: str, rest_at: int) -> dict | None:
+    """The number/symbol inside a DOC's text (folded, case kept), or None."""
+    m = _SYMBOL.search(doc, rest_at)
+    if not m:
+        return None
+    code = _canonical_code(m.group("code"))
+    type_code, issuer = _split_code(code)
+    year = m.group("year")
+    identifier = f"{m.group('number')}{'/' + year if year else ''}{m.group('sep')}{code}"
+    return {"number": m.group("number"), "year": year, "symbol_span": m.span(), "code": code,
+            "type_code": type_code, "issuer_code": issuer, "identifier": identifier,
+            "code_kind": _kind_from_code(type_code, m.group("sep"))}
+
+
+def _named(kind: str | None, rest: str) -> dict:
+    """Number, year and name of a DOC without a symbol (`Đề án 03`, `Luật Đất đai 2024`)."""
+    m = _LEADING_NUMBER.match(rest)
+    if m and not (kind in _NAMED_KINDS and _TRAILING_YEAR.fullmatch(m.group(0))):
+        number, year = m.group(1), m.group(2)
+        tail = f"/{year}" if year else ""
+        return {"number": number, "year": year, "name": None,
+                "identifier": f"{kind or ''} {number}{tail}".strip()}
+    y = _TRAILING_YEAR.search(rest)
+    year = y.group(1) if y else None
+    name = rest[: y.start()] if year else rest
+    parts = [p for p in (kind, name.strip(), year) if p]
+    return {"number": None, "year": year, "name": name.strip() or None, "identifier": " ".join(parts)}
+
+
+def parse_document(text: str) -> dict:
+    """Fields of one DOC text: kind, number, year, symbol (as written), code, type_code,
+    issuer_code, identifier (canonical), name (for documents known by name)."""
+    nt = fold(text, lower=False)
+    doc = re.sub(r"\s", " ", nt.text)
+    km = _KIND_RE.match(doc)
+    kind = next(k for k in KINDS if k.lower() == km.group(0).lower()) if km else None
+    rest_at = _NUMBER_PREFIX.match(doc, km.end() if km else 0).end()
+    out = {"kind": kind, "number": None, "year": None, "symbol": None, "code": None,
+           "type_code": None, "issuer_code": None, "identifier": None, "name": None}
+    sym = _parse_symbol(doc, rest_at)
+    if sym:
+        s, e = nt.to_raw(*sym.pop("symbol_span"))
+        code_kind = sym.pop("code_kind")
+        out.update(sym, symbol=text[s:e], kind=kind or code_kind)
+        return out
+    out.update(_named(kind, re.sub(r"\s+", " ", doc[rest_at:]).strip()))
+    return out
+
+
+# --------------------------------------------------------------------------- context
+
+# Gaps are folded and space-collapsed (`gap_text`). Between a DOC and its DATE: commas, a
+# note in brackets, the term (`khóa XII`), `ban hành`/`ký`/`thông qua`/`vào`; before the issuer:
+# `của`/`do`.
+_FILLERS = r"(?:,|\([^()]{0,80}\)|khóa [ivxlc\d]+|được|ban hành|ký|thông qua|vào|\s)*"
+_DATE_GAP = re.compile(_FILLERS)
+_ISSUER_GAP = re.compile(rf"{_FILLERS}(?:của|do)(?: đồng chí)?")
+_COORDINATION = re.compile(r",|;|và|, và")
+
+
+def _follow(text: str, doc: dict, later: list[dict], dates: dict) -> tuple[dict | None, dict | None]:
+    """The DATE and the issuer (ORG or ROLE) written right after a DOC, in either order;
+    `shared` marks one taken from a coordinated document (see `_share_context`)."""
+    date = issuer = None
+    cursor = doc["end"]
+    for e in later:
+        gap = gap_text(text, cursor, e["start"])
+        if gap is None:
+            break
+        if e["label"] == "DATE" and date is None and _DATE_GAP.fullmatch(gap):
+            date = {**span_view(e), "value": dates.get((e["start"], e["end"]), {}).get("value"), "shared": False}
+        elif e["label"] in ("ORG", "ROLE") and issuer is None and _ISSUER_GAP.fullmatch(gap):
+            issuer = {**span_view(e), "label": e["label"], "shared": False}
+        else:
+            break
+        cursor = e["end"]
+    return date, issuer
+
+
+def _share_context(docs: list[dict], text: str) -> None:
+    """`Nghị quyết số 18-NQ/TW và số 19-NQ/TW ngày 25/10/2017 của ...`: the date and issuer
+    after the last of a run of same-kind documents belong to each of them."""
+    for left, right in zip(reversed(docs[:-1]), reversed(docs[1:])):
+        gap = gap_text(text, left["end"], right["start"])
+        if left["kind"] != right["kind"] or gap is None or not _COORDINATION.fullmatch(gap):
+            continue
+        for key in ("date", "issuer"):
+            if left[key] is None and right[key] is not None:
+                left[key] = {**right[key], "shared": True}
+
+
+def _number_key(number: str | None) -> str | None:
+    return number.lstrip("0") or "0" if number else None
+
+
+def _resolve_short_references(docs: list[dict]) -> None:
+    """`Đề án 03` -> the `03-ĐA/TU` cited earlier in the same text (same kind and number)."""
+    full: dict[tuple, str] = {}
+    for d in docs:
+        key = (d["kind"], _number_key(d["number"]))
+        if d["symbol"]:
+            full.setdefault(key, d["identifier"])
+            d["refers_to"] = None
+        else:
+            d["refers_to"] = full.get(key) if d["number"] else None
+
+
+def link_documents(text: str, entities: list[dict], dates: Iterable[dict] = ()) -> list[dict]:
+    """One record per DOC entity (sorted entities in): span, `parse_document` fields,
+    `date` and `issuer` from the text after it, and `refers_to` for short back-references."""
+    by_span = {(d["start"], d["end"]): d for d in dates}
+    docs = []
+    for i, e in enumerate(entities):
+        if e["label"] != "DOC":
+            continue
+        date, issuer = _follow(text, e, entities[i + 1:], by_span)
+        docs.append({**span_view(e), **parse_document(e["text"]), "date": date, "issuer": issuer})
+    _share_context(docs, text)
+    _resolve_short_references(docs)
+    return docs
