@@ -1,0 +1,48 @@
+"""The shipped corpus: valid on every split, and as large and varied as the data card says."""
+from pathlib import Path
+
+import pytest
+
+from model.labels import ENTITY_TYPES
+from training.authoring import load_sources
+from training.consistency import date_without_ngay, label_conflicts
+from training.corpus import assign_splits, read_jsonl, statistics, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "annotations" / "corpus"
+
+
+@pytest.fixture(scope="module")
+def splits():
+    return {s: list(read_jsonl(CORPUS / f"{s}.jsonl")) for s in ("train", "dev", "test")}
+
+
+def test_every_split_validates(splits):
+    for name, docs in splits.items():
+        assert validate(docs) == [], name
+    ids = [d.id for docs in splits.values() for d in docs]
+    assert len(ids) == len(set(ids))
+
+
+def test_sizes_meet_the_corpus_targets(splits):
+    s = statistics([d for docs in splits.values() for d in docs])
+    assert s["documents"] >= 200 and s["sentences"] >= 4000 and s["entities"] >= 8000
+    assert all(s["entities_per_type"][t] >= 800 for t in ENTITY_TYPES)
+    assert len(s["topics"]) >= 20
+    assert len([r for r in s["regions"] if r != "central"]) >= 30
+    assert all(d.meta["source"] == "written for this corpus" for docs in splits.values() for d in docs)
+
+
+def test_splits_are_rebuilt_exactly_from_the_sources(splits):
+    docs, problems = load_sources([ROOT / "annotations" / "authoring"])
+    assert problems == []
+    rebuilt = assign_splits(docs)
+    for name in splits:
+        assert [(d.id, d.text, d.entities) for d in rebuilt[name]] == \
+               [(d.id, d.text, d.entities) for d in splits[name]], name
+
+
+def test_consistency_rules_hold(splits):
+    docs = [d for ds in splits.values() for d in ds]
+    assert label_conflicts(docs) == []
+    assert date_without_ngay(docs) == []
