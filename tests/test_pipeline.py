@@ -92,3 +92,11 @@ def test_boundary_inside_word_is_split_and_counted(tiny_docs):
     assert stats.entities_crossing == 1 and stats.words_split >= 1
     spans = [(text[w.start:w.end], t) for w, t in zip(words, tags) if t != "O"]
     assert spans == [("Bí thư", "B-ROLE")]
+
+
+def test_demo_refuses_a_base_without_weights(tmp_path):
+    from training.demo import DemoError, _check_base
+
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(DemoError, match="missing vocab.txt, bpe.codes, model.safetensors"):
+        _check_base(str(tmp_path))

@@ -73,8 +73,12 @@ def prepare_model(base: str | None, log=print) -> Path:
 def _check_base(base: str) -> None:
     """Fail early, in words, when a hub id cannot be fetched."""
     if Path(base).exists():
-        if not (Path(base) / "config.json").is_file():
-            raise DemoError(f"{base} has no config.json: give a PhoBERT folder or a hub id")
+        folder = Path(base)
+        missing = [f for f in ("config.json", "vocab.txt", "bpe.codes") if not (folder / f).is_file()]
+        if not any((folder / w).is_file() for w in ("model.safetensors", "pytorch_model.bin")):
+            missing.append("model.safetensors or pytorch_model.bin")
+        if missing:
+            raise DemoError(f"{base} is not a pre-trained PhoBERT folder: missing {', '.join(missing)}")
         return
     try:
         from transformers import AutoConfig
