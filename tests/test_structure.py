@@ -697,3 +697,10 @@ def test_evaluate_structure_script_is_the_training_cli():
     from training.structure_eval import main
 
     assert evaluate_structure.main is main
+
+
+def test_eval_compares_years_as_values_not_types(tmp_path):
+    from training.structure_eval import _same
+
+    assert _same(2013, "2013") and _same("03", "03") and _same(None, None)
+    assert not _same(None, "2013") and not _same(2014, "2013")

@@ -64,6 +64,13 @@ def _prf(tp: int, fp: int, fn: int) -> dict:
             "tp": tp, "fp": fp, "fn": fn}
 
 
+def _same(a, b) -> bool:
+    """Field equality that does not care whether a year or number came as int or text."""
+    if a is None or b is None:
+        return a is None and b is None
+    return str(a).strip() == str(b).strip()
+
+
 class _Tally:
     """Counts across documents, turned into the metrics dict at the end."""
 
@@ -87,7 +94,7 @@ class _Tally:
         for g in gold:
             pred = by_span.get(tuple(g["span"]), {})
             fields = [f for f in DOC_FIELDS if f in g]
-            ok = [pred.get(f) == g[f] for f in fields]
+            ok = [_same(pred.get(f), g[f]) for f in fields]
             for f, good in zip(fields, ok):
                 self.field_n[f] += 1
                 self.field_ok[f] += good
