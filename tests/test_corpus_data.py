@@ -46,3 +46,23 @@ def test_consistency_rules_hold(splits):
     docs = [d for ds in splits.values() for d in ds]
     assert label_conflicts(docs) == []
     assert date_without_ngay(docs) == []
+
+
+def test_no_text_shared_with_the_real_evaluation_articles(splits):
+    """The corpus is written, not copied: no 12-word run in common with ../shared/dev-real."""
+    import json
+    import unicodedata
+
+    real_file = ROOT.parent / "shared" / "dev-real" / "real_dev.jsonl"
+    if not real_file.is_file():
+        pytest.skip("../shared/dev-real is absent")
+
+    def shingles(text: str, k: int = 12) -> set[str]:
+        w = unicodedata.normalize("NFC", text).lower().split()
+        return {" ".join(w[i:i + k]) for i in range(len(w) - k + 1)}
+
+    real = set()
+    for line in real_file.read_text(encoding="utf-8").splitlines():
+        real |= shingles(json.loads(line)["text"])
+    shared = {d.id: len(shingles(d.text) & real) for docs in splits.values() for d in docs}
+    assert {k: v for k, v in shared.items() if v} == {}
