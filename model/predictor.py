@@ -132,12 +132,12 @@ class Predictor:
         self.tokenizer = tokenizer
         self.encoder = WordEncoder(tokenizer, self.settings.max_length, self.settings.stride)
         model = model.eval()
+        self.weights_hash = weights_hash or weights_sha256(model, folder)  # of the weights as trained
         if self.dtype == "qint8":
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         elif self.device.type == "cuda" and self.dtype != "float32":
             model = model.to(DTYPES[self.dtype])
         self.model = model.to(self.device)
-        self.weights_hash = weights_hash or weights_sha256(model, folder)
         self.labels = list(ENTITY_TYPES)
         self.timings: Counter[str] = Counter()  # seconds per stage, summed over calls
         self.tokens_run = 0  # real subword tokens through the model (with <s> </s>)
