@@ -10,12 +10,15 @@ Backends: `pyvi` (MIT, the default), `underthesea` (GPL-3.0, an optional extra) 
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
 from model.text import NormalizationSettings, NormalizedText, normalize, sentence_spans
+
+log = logging.getLogger(__name__)
 
 SEGMENTERS = ("pyvi", "underthesea", "syllable")
 DEFAULT_SEGMENTER = "pyvi"
@@ -87,6 +90,8 @@ class _ExternalSegmenter:
         aligned = _align(sentence, self._tokens(sentence))
         if aligned is None:
             type(self).fallbacks += 1
+            log.warning("%s changed the text of a sentence; segmenting it by syllables instead: %.40r",
+                        self.name, sentence)
             return SyllableSegmenter().spans(sentence)
         return aligned
 
@@ -114,7 +119,7 @@ class PyviSegmenter(_ExternalSegmenter):
         return super().spans(sentence)
 
 
-class UnderthesaSegmenter(_ExternalSegmenter):
+class UndertheseaSegmenter(_ExternalSegmenter):
     """underthesea's word_tokenize (GPL-3.0: install the optional extra to use it)."""
 
     name = "underthesea"
@@ -137,7 +142,7 @@ def get_segmenter(name: str = DEFAULT_SEGMENTER) -> Segmenter:
     if name == "pyvi":
         return PyviSegmenter()
     if name == "underthesea":
-        return UnderthesaSegmenter()
+        return UndertheseaSegmenter()
     if name == "syllable":
         return SyllableSegmenter()
     raise ValueError(f"unknown segmenter {name!r}; choose one of {', '.join(SEGMENTERS)}")

@@ -6,6 +6,8 @@ can be learned; `AlignmentStats` counts how often that happens.
 """
 from __future__ import annotations
 
+import bisect
+
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -45,7 +47,6 @@ def split_at_boundaries(text: str, words: list[Word], entities: Iterable[Span],
     """Split words wherever an entity starts or ends inside them."""
     cuts = sorted({b for s in entities for b in (s.start, s.end)})
     out: list[Word] = []
-    import bisect
     for w in words:
         lo = bisect.bisect_right(cuts, w.start)
         hi = bisect.bisect_left(cuts, w.end)
