@@ -132,8 +132,9 @@ class BatchSummary:
         return self.written / self.seconds if self.seconds else 0.0
 
 
-def run_batch(predictor, inputs: list[str], output: Path, errors: Path, batch_size: int = 32,
-              html: Path | None = None, progress: bool = True, stdin=None) -> BatchSummary:
+def run_batch(predictor, inputs: list[str], output: Path, errors: Path, batch_size: int | None = None,
+              html: Path | None = None, progress: bool = True, stdin=None,
+              batch_tokens: int | None = None) -> BatchSummary:
     """Predict every readable record not yet in `output`; returns counts."""
     from tqdm import tqdm
 
@@ -168,7 +169,8 @@ def run_batch(predictor, inputs: list[str], output: Path, errors: Path, batch_si
                         queued.append(rec.text)
                     yield rec.id, rec.text
 
-        for report in predictor.predict_batch(good_records(), batch_size=batch_size):
+        for report in predictor.predict_batch(good_records(), batch_size=batch_size,
+                                                batch_tokens=batch_tokens):
             out.write(report.to_json() + "\n")
             out.flush()
             if view is not None:

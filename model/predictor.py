@@ -3,11 +3,12 @@
     from model import Predictor
     p = Predictor.from_pretrained("models/vn-gov-ner")      # or a hub id
     report = p.predict("Ngày 6/7, đồng chí Nguyễn Văn A ...")
-    for r in p.predict_batch(texts, batch_size=32): ...
+    for r in p.predict_batch(texts): ...
 
 Each step is a named method (prepare -> batch -> run -> decode -> report). Windows from
-many documents are sorted by length and batched with little padding; documents are
-streamed in and reports streamed out in input order, so memory stays flat.
+many documents are sorted by length and cut into batches of about `batch_tokens`
+(padding included), so padding stays small and the matrices fit the CPU's caches;
+documents are streamed in and reports streamed out in input order, so memory stays flat.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import dataclasses
 import hashlib
 import os
 import time
+import warnings
 from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -36,6 +38,17 @@ from model.settings import PreprocessingSettings
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 TOKENIZER_FILES = ("vocab.txt", "bpe.codes")
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+# Tokens per batch (rows x width, padding included). On the 2-core CPU, phobert-base size,
+# 512-1024 tokens ran fastest end to end in bf16 and int8 (4096: -8% bf16, -16% int8, and
+# padding 6% instead of 1.4%), so the CPU gets ~512 per thread; a GPU wants large batches.
+CPU_TOKENS_PER_THREAD = 512
+GPU_BATCH_TOKENS = 64 * 256
+
+
+def default_batch_tokens(device: torch.device) -> int:
+    if device.type == "cpu":
+        return CPU_TOKENS_PER_THREAD * max(1, torch.get_num_threads())
+    return GPU_BATCH_TOKENS
 
 
 class ModelLoadError(RuntimeError):
@@ -80,6 +93,23 @@ def resolve_dtype(dtype: str | None, device: torch.device) -> str:
     if dtype == "qint8" and device.type != "cpu":
         raise ValueError("qint8 (dynamic int8 quantisation) runs on the CPU only")
     return dtype
+
+
+def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
+    """Dynamic int8 for the encoder's Linear layers with one scale per output channel.
+
+    Per-channel weight scales and an fp32 classifier kept more entities identical to fp32
+    than one scale per tensor (99.5% against 99.2% on the dev+test splits, compact model);
+    the classifier is a sliver of the compute.
+    """
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    head = {name for name, _ in model.named_children() if name in ("classifier", "lm_head", "qa_outputs")}
+    spec = {name: per_channel_dynamic_qconfig for name, mod in model.named_modules()
+            if isinstance(mod, torch.nn.Linear) and name.split(".")[0] not in head}
+    with warnings.catch_warnings():  # torch.ao's notice about moving to torchao
+        warnings.simplefilter("ignore")
+        return quantize_dynamic(model, spec, inplace=False)
 
 
 def _check_folder(path: Path) -> None:
@@ -134,10 +164,12 @@ class Predictor:
         model = model.eval()
         self.weights_hash = weights_hash or weights_sha256(model, folder)  # of the weights as trained
         if self.dtype == "qint8":
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            model = quantize_int8(model)
         elif self.device.type == "cuda" and self.dtype != "float32":
             model = model.to(DTYPES[self.dtype])
         self.model = model.to(self.device)
+        self.batch_size = 64  # row cap per batch
+        self.batch_tokens = default_batch_tokens(self.device)
         self.labels = list(ENTITY_TYPES)
         self.timings: Counter[str] = Counter()  # seconds per stage, summed over calls
         self.tokens_run = 0  # real subword tokens through the model (with <s> </s>)
@@ -208,15 +240,31 @@ class Predictor:
             return torch.autocast("cpu", dtype=torch.bfloat16)
         return nullcontext()
 
-    def run(self, windows: Sequence[Window], batch_size: int) -> list[np.ndarray]:
+    def batches(self, windows: Sequence[Window], batch_size: int | None = None,
+                batch_tokens: int | None = None) -> list[list[int]]:
+        """Window indices grouped by similar length, each group within the row and token caps."""
+        rows = batch_size or self.batch_size
+        budget = batch_tokens or self.batch_tokens
+        out: list[list[int]] = []
+        cur: list[int] = []
+        for i in sorted(range(len(windows)), key=lambda i: len(windows[i])):
+            width = len(windows[i])  # ascending order: the newest window is the widest
+            if cur and (len(cur) >= rows or (len(cur) + 1) * width > budget):
+                out.append(cur)
+                cur = []
+            cur.append(i)
+        if cur:
+            out.append(cur)
+        return out
+
+    def run(self, windows: Sequence[Window], batch_size: int | None = None,
+            batch_tokens: int | None = None) -> list[np.ndarray]:
         """Logits for each window, batched by similar length (returned in input order)."""
         t0 = time.perf_counter()
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
         out: list[np.ndarray | None] = [None] * len(windows)
         pad = self.encoder.pad_id
         with torch.inference_mode(), self._autocast():
-            for b in range(0, len(order), batch_size):
-                idx = order[b:b + batch_size]
+            for idx in self.batches(windows, batch_size, batch_tokens):
                 width = max(len(windows[i]) for i in idx)
                 ids = torch.full((len(idx), width), pad, dtype=torch.long)
                 mask = torch.zeros((len(idx), width), dtype=torch.long)
@@ -258,14 +306,17 @@ class Predictor:
     def predict(self, text: str, doc_id: str | None = None) -> Report:
         return next(self.predict_batch([(doc_id, text)] if doc_id is not None else [text]))
 
-    def predict_batch(self, items: Iterable[str | tuple[str, str]], batch_size: int = 32,
-                      max_windows_in_flight: int | None = None) -> Iterator[Report]:
+    def predict_batch(self, items: Iterable[str | tuple[str, str]], batch_size: int | None = None,
+                      max_windows_in_flight: int | None = None,
+                      batch_tokens: int | None = None) -> Iterator[Report]:
         """Reports for texts or (id, text) pairs, in input order, streaming.
 
-        Documents are gathered until about `max_windows_in_flight` windows are waiting,
-        then their windows are run together, so padding stays small and memory bounded.
+        Documents are gathered until about `max_windows_in_flight` windows are waiting
+        (default 512, a hundred-odd news articles), then their windows are sorted by length
+        and run in batches of at most `batch_size` rows and `batch_tokens` tokens, so padding
+        stays small (about 1.5% on news) and memory bounded.
         """
-        limit = max_windows_in_flight or batch_size * 8
+        limit = max_windows_in_flight or 512
         pending: list[_Doc] = []
         waiting = 0
         for i, item in enumerate(items):
@@ -274,14 +325,14 @@ class Predictor:
             pending.append(doc)
             waiting += len(doc.windows)
             if waiting >= limit:
-                yield from self._flush(pending, batch_size)
+                yield from self._flush(pending, batch_size, batch_tokens)
                 pending, waiting = [], 0
         if pending:
-            yield from self._flush(pending, batch_size)
+            yield from self._flush(pending, batch_size, batch_tokens)
 
-    def _flush(self, docs: list[_Doc], batch_size: int) -> Iterator[Report]:
+    def _flush(self, docs: list[_Doc], batch_size: int | None, batch_tokens: int | None) -> Iterator[Report]:
         windows = [w for d in docs for w in d.windows]
-        logits = self.run(windows, batch_size)
+        logits = self.run(windows, batch_size, batch_tokens)
         k = 0
         for d in docs:
             n = len(d.windows)

@@ -21,7 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--html", type=Path, help="also write an HTML view of this run's documents")
     ap.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     ap.add_argument("--dtype", default=None, help="float32, bfloat16, float16, qint8 (default: fastest exact-enough)")
-    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--batch-size", type=int, default=None, help="most windows per batch (default 64)")
+    ap.add_argument("--batch-tokens", type=int, default=None,
+                    help="most tokens per batch, padding included (default 512 per CPU thread, 16384 on GPU)")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     errors = args.errors or args.output.with_name(args.output.name + ".errors.jsonl")
     s = run_batch(predictor, args.inputs, args.output, errors, args.batch_size, args.html,
-                  progress=not args.no_progress)
+                  progress=not args.no_progress, batch_tokens=args.batch_tokens)
     print(f"{s.written} written, {s.skipped} already done, {s.failed} failed "
           f"({s.docs_per_s:.2f} documents/s); reports: {args.output}"
           + (f"; errors: {errors}" if s.failed else ""), file=sys.stderr)

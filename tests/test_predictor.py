@@ -4,6 +4,7 @@ import shutil
 import unicodedata
 
 import pytest
+import torch
 
 from model.predictor import ModelLoadError, Predictor
 from model.report import validate_report
@@ -49,6 +50,36 @@ def test_batch_keeps_input_order_and_ids(tiny_predictor, tiny_docs):
     assert [r.doc_id for r in reports] == [i for i, _ in items]
     single = [tiny_predictor.predict(t, doc_id=i).entities for i, t in items]
     assert [r.entities for r in reports] == single
+
+
+def test_batches_respect_row_and_token_caps(tiny_predictor, tiny_docs):
+    windows = [w for i, d in enumerate(tiny_docs * 4) for w in tiny_predictor.prepare(d.text, i).windows]
+    groups = tiny_predictor.batches(windows, batch_size=5, batch_tokens=300)
+    assert sorted(i for g in groups for i in g) == list(range(len(windows)))  # each window once
+    for g in groups:
+        width = max(len(windows[i]) for i in g)
+        assert len(g) <= 5
+        assert len(g) == 1 or len(g) * width <= 300
+    widths = [max(len(windows[i]) for i in g) for g in groups]
+    assert widths == sorted(widths)  # similar lengths together: little padding
+
+
+def test_batch_shape_does_not_change_entities(tiny_predictor, tiny_docs):
+    items = [(d.id, d.text) for d in tiny_docs]
+    wide = [r.entities for r in tiny_predictor.predict_batch(items, batch_size=64, batch_tokens=1 << 16)]
+    narrow = [r.entities for r in tiny_predictor.predict_batch(items, batch_size=1)]
+    assert [[(e.start, e.end, e.label) for e in es] for es in wide] == \
+        [[(e.start, e.end, e.label) for e in es] for es in narrow]
+
+
+def test_int8_quantises_encoder_per_channel_and_keeps_classifier(tiny_model_dir):
+    p = Predictor.from_pretrained(str(tiny_model_dir), device="cpu", dtype="qint8")
+    kinds = {name: type(m).__name__ for name, m in p.model.named_modules()}
+    dynamic = [n for n, k in kinds.items() if k == "Linear" and "quantized" in type(p.model.get_submodule(n)).__module__]
+    assert dynamic, "no Linear layer was quantised"
+    assert type(p.model.classifier) is torch.nn.Linear
+    w = p.model.get_submodule(dynamic[0]).weight()
+    assert w.qscheme() == torch.per_channel_affine
 
 
 def test_plain_texts_in_batch(tiny_predictor):

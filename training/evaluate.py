@@ -140,7 +140,7 @@ def format_errors(errors: Sequence[dict], limit: int = 50) -> str:
     return "\n".join(rows) + (f"\n... {more} more errors in the JSON output" if more > 0 else "")
 
 
-def predict_documents(predictor, docs: Sequence[Document], batch_size: int = 32) -> dict[str, list[Span]]:
+def predict_documents(predictor, docs: Sequence[Document], batch_size: int | None = None) -> dict[str, list[Span]]:
     """Run the predictor over corpus documents; spans keyed by document id."""
     out = {}
     for d, rep in zip(docs, predictor.predict_batch(((d.id, d.text) for d in docs), batch_size=batch_size)):
@@ -149,7 +149,7 @@ def predict_documents(predictor, docs: Sequence[Document], batch_size: int = 32)
 
 
 def evaluate_model(model_dir: str, data: str, output: str | None = None, device: str = "auto",
-                   dtype: str | None = "float32", batch_size: int = 32) -> dict:
+                   dtype: str | None = "float32", batch_size: int | None = None) -> dict:
     """Load a model, predict a JSONL corpus file, score it; optionally write the metrics JSON."""
     from model.predictor import Predictor
     from training.corpus import read_jsonl
