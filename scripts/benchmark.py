@@ -19,8 +19,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="folder with PhoBERT's config.json, vocab.txt, bpe.codes (random weights)")
     ap.add_argument("--compact", default=str(ROOT / ".cache" / "compact" / "model"),
                     help="a trained model folder (the speed options are checked against fp32 on it)")
+    ap.add_argument("--agreement-data", nargs="*",
+                    default=[str(ROOT / "annotations" / "corpus" / f"{s}.jsonl") for s in ("dev", "test")],
+                    help="documents on which each speed option is compared with fp32 (default: dev + test)")
     ap.add_argument("--dtype", default=None, help="speed setting to measure (default: the predictor's default)")
-    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--compare", nargs="*", default=["qint8"],
+                    help="other settings also timed at phobert-base size (default: qint8)")
+    ap.add_argument("--batch-size", type=int, default=None, help="row cap per batch (default: the predictor's)")
+    ap.add_argument("--batch-tokens", type=int, default=None, help="tokens per batch (default: the predictor's)")
     ap.add_argument("--baseline-docs", type=int, default=10, help="documents for the slow naive baseline")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--output", help="write all results as JSON")
@@ -41,11 +47,18 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"documents": len(docs), "dtype": dtype}
     summary: dict = {}
     phobert = Path(args.phobert)
+
+    def timed(pred: Predictor, name: str) -> dict:
+        if args.batch_tokens:
+            pred.batch_tokens = args.batch_tokens
+        B.run(pred, docs[:8], args.batch_size, "warm-up")
+        r = B.run(pred, docs, args.batch_size, name).to_dict()
+        print(B.format_run(r), flush=True)
+        return r
+
     if (phobert / "vocab.txt").is_file():
         p = B.phobert_random(phobert, dtype=dtype)
-        B.run(p, docs[:8], args.batch_size, "warm-up")
-        main_run = B.run(p, docs, args.batch_size, f"phobert-base size, {dtype}").to_dict()
-        print(B.format_run(main_run))
+        main_run = timed(p, f"phobert-base size, {dtype}")
         base = B.naive_baseline(p, docs[: args.baseline_docs]).to_dict()
         print(B.format_run(base))
         st = main_run["stage_seconds"]
@@ -53,25 +66,35 @@ def main(argv: list[str] | None = None) -> int:
         summary.update(tokens_per_s=main_run["tokens_per_s"], baseline_tokens_per_s=base["tokens_per_s"],
                        speedup=round(main_run["tokens_per_s"] / base["tokens_per_s"], 2),
                        preprocess_share=round(pre / main_run["seconds"], 4),
-                       documents_per_s=main_run["documents_per_s"], peak_rss_mb=round(B.peak_rss_mb()),
-                       rss_growth_mb=main_run["rss_end_mb"] - main_run["rss_start_mb"])
-        results.update(phobert=main_run, baseline=base)
+                       documents_per_s=main_run["documents_per_s"], padding_share=main_run["padding_share"])
+        results.update(phobert=main_run, baseline=base, phobert_other={})
         print(f"speedup over the naive baseline: {summary['speedup']}x; preprocessing "
               f"{100 * summary['preprocess_share']:.1f}% of the time")
+        del p
+        for other in (d for d in args.compare if d != dtype):
+            r = timed(B.phobert_random(phobert, dtype=other), f"phobert-base size, {other}")
+            results["phobert_other"][other] = r
+            summary[f"{other}_tokens_per_s"] = r["tokens_per_s"]
+        summary.update(peak_rss_mb=round(B.peak_rss_mb()),
+                       rss_growth_mb=main_run["rss_end_mb"] - main_run["rss_start_mb"])
     else:
         print(f"no PhoBERT files in {phobert}: skipping the phobert-base-size run")
     compact = Path(args.compact)
     if (compact / "config.json").is_file():
         c = Predictor.from_pretrained(str(compact), device="cpu", dtype=dtype)
-        crun = B.run(c, docs, args.batch_size, f"compact model, {dtype}").to_dict()
-        print(B.format_run(crun))
-        unique = B.load_documents(inputs, 1)
-        others = [d for d in ("bfloat16", "qint8") if d != "float32"]
+        crun = timed(c, f"compact model, {dtype}")
+        unique = B.load_documents(args.agreement_data, 1)
+        others = sorted({d for d in ("bfloat16", "qint8", *args.compare, dtype) if d != "float32"})
         checks = B.check_settings(str(compact), unique, args.batch_size, others)
+        print(f"identical entities vs fp32 on {len(unique)} documents "
+              f"({sum(r['entities'] for r in checks.values() if r['setting'] == 'float32')} fp32 entities):")
         for name, r in checks.items():
             print(f"  {name:<9} {r['tokens_per_s']:>8.0f} tokens/s  identical entities vs fp32: "
                   f"{100 * r['identical_entities']:.2f}%")
         summary["identical_entities"] = checks.get(dtype, checks["float32"])["identical_entities"]
+        for name, r in checks.items():
+            if name not in ("float32", dtype):
+                summary[f"{name}_identical_entities"] = r["identical_entities"]
         summary["compact_tokens_per_s"] = crun["tokens_per_s"]
         results.update(compact=crun, settings_vs_fp32=checks)
     else:
@@ -81,7 +104,6 @@ def main(argv: list[str] | None = None) -> int:
     B.save(args.output, results)
     print(json.dumps(summary))
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -87,7 +87,7 @@ class RunResult:
                 "rss_start_mb": round(self.rss_start_mb), "rss_end_mb": round(self.rss_end_mb)}
 
 
-def run(predictor: Predictor, docs: Sequence[tuple[str, str]], batch_size: int, setting: str) -> RunResult:
+def run(predictor: Predictor, docs: Sequence[tuple[str, str]], batch_size: int | None, setting: str) -> RunResult:
     """Stream documents through predict_batch; keeps only entity keys, not reports."""
     predictor.timings.clear()
     predictor.tokens_run = predictor.tokens_padded = 0
@@ -133,14 +133,15 @@ def identical_share(reference: list, other: list) -> float:
     return same / union if union else 1.0
 
 
-def check_settings(model_dir: str, docs: Sequence[tuple[str, str]], batch_size: int,
+def check_settings(model_dir: str, docs: Sequence[tuple[str, str]], batch_size: int | None,
                    dtypes: Sequence[str]) -> dict:
     """Each speed option against fp32 on a trained model: speed and identical entities."""
     ref = run(Predictor.from_pretrained(model_dir, device="cpu", dtype="float32"), docs, batch_size, "float32")
-    out = {"float32": {**ref.to_dict(), "identical_entities": 1.0}}
+    out = {"float32": {**ref.to_dict(), "identical_entities": 1.0, "entities": sum(map(len, ref.entities))}}
     for dt in dtypes:
         r = run(Predictor.from_pretrained(model_dir, device="cpu", dtype=dt), docs, batch_size, dt)
-        out[dt] = {**r.to_dict(), "identical_entities": round(identical_share(ref.entities, r.entities), 4)}
+        out[dt] = {**r.to_dict(), "identical_entities": round(identical_share(ref.entities, r.entities), 4),
+                   "entities": sum(map(len, r.entities))}
     return out
 
 

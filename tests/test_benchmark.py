@@ -1,0 +1,30 @@
+"""The benchmark script runs end to end and prints the promised JSON summary.
+
+Speed itself is not asserted here (timed tests are flaky); the numbers live in the
+benchmark's output and the README.
+"""
+import json
+
+from scripts.benchmark import main
+
+
+def test_benchmark_summary_on_tiny_model(tiny_model_dir, tiny_jsonl, tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert main([str(tiny_jsonl), "--docs", "6", "--phobert", str(tmp_path / "absent"),
+                 "--compact", str(tiny_model_dir), "--agreement-data", str(tiny_jsonl),
+                 "--output", str(out)]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert 0.0 <= summary["identical_entities"] <= 1.0
+    assert 0.0 <= summary["qint8_identical_entities"] <= 1.0
+    assert summary["compact_tokens_per_s"] > 0
+    full = json.loads(out.read_text())
+    assert full["settings_vs_fp32"]["float32"]["entities"] > 0
+
+
+def test_benchmark_phobert_size_with_baseline(phobert_dir, tiny_jsonl, tmp_path, capsys):
+    assert main([str(tiny_jsonl), "--docs", "2", "--phobert", str(phobert_dir), "--baseline-docs", "1",
+                 "--compare", "qint8", "--compact", str(tmp_path / "absent")]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for key in ("tokens_per_s", "baseline_tokens_per_s", "speedup", "preprocess_share", "qint8_tokens_per_s"):
+        assert summary[key] > 0, key
+    assert summary["identical_entities"] is None  # no trained model given
