@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Tone marks as combining characters (grave, acute, tilde, hook above, dot below).
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
@@ -55,6 +56,7 @@ class NormalizedText:
         return self.starts[start], self.ends[end - 1]
 
 
+@lru_cache(maxsize=8192)  # per character: news uses a few hundred distinct ones
 def _is_space_like(ch: str) -> bool:
     if ch.isspace():
         return True
@@ -73,6 +75,7 @@ def _clusters(raw: str):
         i = j
 
 
+@lru_cache(maxsize=8192)
 def _split_tone(ch: str) -> tuple[str, str]:
     """'ó' -> ('o', U+0301); 'ơ' -> ('ơ', '')."""
     d = unicodedata.normalize("NFD", ch)
