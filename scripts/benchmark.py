@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-tokens", type=int, default=None, help="tokens per batch (default: the predictor's)")
     ap.add_argument("--baseline-docs", type=int, default=10, help="documents for the slow naive baseline")
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--stream", type=int, default=0,
+                    help="also stream this many documents through the compact model and print RSS every 100")
     ap.add_argument("--output", help="write all results as JSON")
     args = ap.parse_args(argv)
 
@@ -96,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
             if name not in ("float32", dtype):
                 summary[f"{name}_identical_entities"] = r["identical_entities"]
         summary["compact_tokens_per_s"] = crun["tokens_per_s"]
+        if args.stream:
+            points = B.memory_over_stream(c, docs, args.stream)
+            print("RSS over the stream (documents: MB): " + ", ".join(f"{n}: {mb:.0f}" for n, mb in points))
+            summary["stream_rss_mb"] = [points[0][1], points[-1][1]]
+            results["stream_rss"] = points
         results.update(compact=crun, settings_vs_fp32=checks)
     else:
         print(f"no trained model in {compact}: run `make demo` first to check speed options against fp32")

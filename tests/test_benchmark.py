@@ -12,12 +12,13 @@ def test_benchmark_summary_on_tiny_model(tiny_model_dir, tiny_jsonl, tmp_path, c
     out = tmp_path / "bench.json"
     assert main([str(tiny_jsonl), "--docs", "6", "--phobert", str(tmp_path / "absent"),
                  "--compact", str(tiny_model_dir), "--agreement-data", str(tiny_jsonl),
-                 "--output", str(out)]) == 0
+                 "--stream", "120", "--output", str(out)]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert 0.0 <= summary["identical_entities"] <= 1.0
     assert 0.0 <= summary["qint8_identical_entities"] <= 1.0
     assert summary["compact_tokens_per_s"] > 0
     full = json.loads(out.read_text())
+    assert [n for n, _ in full["stream_rss"]] == [100, 120]
     assert full["settings_vs_fp32"]["float32"]["entities"] > 0
 
 

@@ -126,6 +126,25 @@ def naive_baseline(predictor: Predictor, docs: Sequence[tuple[str, str]]) -> Run
                      tokens, padded, {}, 0.0, rss_mb(), [])
 
 
+def memory_over_stream(predictor: Predictor, docs: Sequence[tuple[str, str]], total: int,
+                       every: int = 100) -> list[tuple[int, float]]:
+    """RSS (MB) after every `every` reports while `total` documents stream through.
+
+    The documents are generated lazily from `docs` (cycled), so the input itself holds no
+    memory; a flat curve means the predictor keeps nothing per document.
+    """
+    def stream():
+        for k in range(total):
+            i, t = docs[k % len(docs)]
+            yield f"{i}@{k}", t
+
+    points = []
+    for n, _ in enumerate(predictor.predict_batch(stream()), start=1):
+        if n % every == 0 or n == total:
+            points.append((n, round(rss_mb(), 1)))
+    return points
+
+
 def identical_share(reference: list, other: list) -> float:
     """Entities identical to the fp32 reference, as a share of all entities either found."""
     same = sum(len(a & b) for a, b in zip(reference, other))
