@@ -26,6 +26,7 @@ def test_benchmark_phobert_size_with_baseline(phobert_dir, tiny_jsonl, tmp_path,
     assert main([str(tiny_jsonl), "--docs", "2", "--phobert", str(phobert_dir), "--baseline-docs", "1",
                  "--compare", "qint8", "--compact", str(tmp_path / "absent")]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    for key in ("tokens_per_s", "baseline_tokens_per_s", "speedup", "preprocess_share", "qint8_tokens_per_s"):
+    for key in ("tokens_per_s", "baseline_tokens_per_s", "speedup", "qint8_tokens_per_s"):
         assert summary[key] > 0, key
+    assert 0.0 <= summary["preprocess_share"] < 1.0  # two short documents: near 0 beside the model
     assert summary["identical_entities"] is None  # no trained model given
