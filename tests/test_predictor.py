@@ -112,24 +112,30 @@ def test_missing_files_are_named(tiny_model_dir, tmp_path):
         Predictor.from_pretrained(str(broken))
 
 
+def copy_with_config(src, dst, edit) -> str:
+    """A copy of a model folder whose config.json went through `edit`."""
+    shutil.copytree(src, dst)
+    cfg = json.loads((dst / "config.json").read_text())
+    edit(cfg)
+    (dst / "config.json").write_text(json.dumps(cfg))
+    return str(dst)
+
+
 def test_mismatched_label_maps_are_named(tiny_model_dir, tmp_path):
-    broken = tmp_path / "labels"
-    shutil.copytree(tiny_model_dir, broken)
-    cfg = json.loads((broken / "config.json").read_text())
-    cfg["label2id"]["B-PERSON"], cfg["label2id"]["I-PERSON"] = cfg["label2id"]["I-PERSON"], cfg["label2id"]["B-PERSON"]
-    (broken / "config.json").write_text(json.dumps(cfg))
+    def swap(cfg):
+        l2i = cfg["label2id"]
+        l2i["B-PERSON"], l2i["I-PERSON"] = l2i["I-PERSON"], l2i["B-PERSON"]
+
+    broken = copy_with_config(tiny_model_dir, tmp_path / "labels", swap)
     with pytest.raises(ModelLoadError, match="label maps are inconsistent"):
-        Predictor.from_pretrained(str(broken))
+        Predictor.from_pretrained(broken)
 
 
 def test_not_a_token_classifier_is_named(tiny_model_dir, tmp_path):
-    broken = tmp_path / "mlm"
-    shutil.copytree(tiny_model_dir, broken)
-    cfg = json.loads((broken / "config.json").read_text())
-    cfg["architectures"] = ["RobertaForMaskedLM"]
-    (broken / "config.json").write_text(json.dumps(cfg))
+    broken = copy_with_config(tiny_model_dir, tmp_path / "mlm",
+                              lambda cfg: cfg.update(architectures=["RobertaForMaskedLM"]))
     with pytest.raises(ModelLoadError, match="not a token classifier"):
-        Predictor.from_pretrained(str(broken))
+        Predictor.from_pretrained(broken)
 
 
 def test_unreachable_hub_id_gives_clear_error(monkeypatch):
