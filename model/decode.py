@@ -115,12 +115,16 @@ def viterbi(probs: np.ndarray, id2label: dict[int, str], adjacent: np.ndarray | 
     return path
 
 
+def sentence_adjacency(words: Sequence[Word]) -> np.ndarray:
+    """For each word but the last: does the next word belong to the same sentence?"""
+    return np.array([a.sentence == b.sentence for a, b in zip(words, words[1:])], dtype=bool)
+
+
 def decode(words: Sequence[Word], probs: np.ndarray, id2label: dict[int, str]) -> list[SpanPrediction]:
     """Best valid tag path -> entity spans in raw offsets, scored by mean tag probability."""
     if not len(words):
         return []
-    adjacent = np.array([a.sentence == b.sentence for a, b in zip(words, words[1:])], dtype=bool)
-    best = viterbi(probs, id2label, adjacent)
+    best = viterbi(probs, id2label, sentence_adjacency(words))
     tags = [id2label[int(i)] for i in best]
     out = []
     for a, b, kind in tags_to_word_spans(tags):

@@ -100,3 +100,25 @@ def test_demo_refuses_a_base_without_weights(tmp_path):
     (tmp_path / "config.json").write_text("{}")
     with pytest.raises(DemoError, match="missing vocab.txt, bpe.codes, model.safetensors"):
         _check_base(str(tmp_path))
+
+
+def test_checkpoint_metric_decodes_like_inference():
+    """Two adjacent same-type B- tags in one sentence are one entity at inference; the dev
+    metric that picks the checkpoint must decode them the same way."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from model.labels import label2id
+    from training.train import IGNORE_INDEX, word_level_f1
+
+    ids = label2id()
+    logits = np.full((1, 4, len(ids)), -5.0, dtype=np.float32)
+    logits[0, 1, ids["B-PERSON"]] = 5.0
+    logits[0, 2, ids["B-PERSON"]] = 5.0
+    logits[0, 2, ids["I-PERSON"]] = 4.0
+    labels = np.array([[IGNORE_INDEX, ids["B-PERSON"], ids["I-PERSON"], IGNORE_INDEX]])
+    pred = SimpleNamespace(predictions=logits, label_ids=labels)
+    assert word_level_f1()(pred)["f1"] == 0.0  # no sentence information: two one-word names
+    assert word_level_f1([np.array([True])])(pred)["f1"] == 1.0
+    assert word_level_f1([np.array([False])])(pred)["f1"] == 0.0  # a sentence break between them

@@ -11,6 +11,9 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Iterable
 
+import numpy as np
+
+from model.decode import sentence_adjacency
 from model.encode import Window, WordEncoder
 from model.labels import OUTSIDE, label2id
 from model.segment import Word, to_words
@@ -99,11 +102,20 @@ def document_words(doc: Document, settings: PreprocessingSettings,
 
 
 def document_windows(docs: Iterable[Document], encoder: WordEncoder, settings: PreprocessingSettings,
-                     stats: AlignmentStats | None = None) -> list[Window]:
-    """Labelled training windows for a set of documents."""
+                     stats: AlignmentStats | None = None,
+                     adjacency: list[np.ndarray] | None = None) -> list[Window]:
+    """Labelled training windows for a set of documents.
+
+    When `adjacency` is a list, it receives one array per window saying, for each word but
+    the last, whether the next word is in the same sentence: what the inference decoder
+    needs to forbid two adjacent same-type entities, so dev F1 is decoded the same way.
+    """
     ids = label2id()
     out: list[Window] = []
     for k, doc in enumerate(docs):
         words, tags = document_words(doc, settings, stats)
-        out += encoder.windows(words, doc_index=k, word_labels=[ids[t] for t in tags])
+        windows = encoder.windows(words, doc_index=k, word_labels=[ids[t] for t in tags])
+        if adjacency is not None:
+            adjacency += [sentence_adjacency(words[w.first_word:w.last_word]) for w in windows]
+        out += windows
     return out

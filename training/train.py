@@ -16,7 +16,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -148,25 +148,35 @@ def collate(pad_id: int):
     return fn
 
 
-def word_level_f1(eval_pred) -> dict:
-    """Strict IOB2 seqeval F1 over first-subword positions, decoded as at inference."""
-    from seqeval.metrics import f1_score
-    from seqeval.scheme import IOB2
+def word_level_f1(adjacency: Sequence[np.ndarray] | None = None) -> Callable[[Any], dict]:
+    """compute_metrics: strict IOB2 seqeval F1 over first-subword positions, decoded as at inference.
 
-    from model.decode import viterbi
+    `adjacency[i]` (from document_windows) gives window i's sentence adjacency, so the
+    checkpoint metric applies the decoder's same-type adjacency rule exactly as predict does.
+    """
+    def metric(eval_pred) -> dict:
+        from seqeval.metrics import f1_score
+        from seqeval.scheme import IOB2
 
-    logits, labels = np.asarray(eval_pred.predictions, dtype=np.float32), eval_pred.label_ids
-    tags = id2label()
-    y_true, y_pred = [], []
-    for lg, l_row in zip(logits, labels):
-        keep = l_row != IGNORE_INDEX
-        if not keep.any():
-            continue
-        row = lg[keep] - lg[keep].max(axis=1, keepdims=True)
-        probs = np.exp(row) / np.exp(row).sum(axis=1, keepdims=True)
-        y_true.append([tags[int(i)] for i in l_row[keep]])
-        y_pred.append([tags[int(i)] for i in viterbi(probs, tags)])
-    return {"f1": f1_score(y_true, y_pred, mode="strict", scheme=IOB2, zero_division=0)}
+        from model.decode import viterbi
+
+        logits, labels = np.asarray(eval_pred.predictions, dtype=np.float32), eval_pred.label_ids
+        tags = id2label()
+        y_true, y_pred = [], []
+        for k, (lg, l_row) in enumerate(zip(logits, labels)):
+            keep = l_row != IGNORE_INDEX
+            if not keep.any():
+                continue
+            row = lg[keep] - lg[keep].max(axis=1, keepdims=True)
+            probs = np.exp(row) / np.exp(row).sum(axis=1, keepdims=True)
+            adjacent = adjacency[k] if adjacency is not None else None
+            if adjacent is not None and len(adjacent) != len(probs) - 1:
+                raise ValueError(f"dev window {k}: {len(probs)} labelled words but adjacency for {len(adjacent) + 1}")
+            y_true.append([tags[int(i)] for i in l_row[keep]])
+            y_pred.append([tags[int(i)] for i in viterbi(probs, tags, adjacent)])
+        return {"f1": f1_score(y_true, y_pred, mode="strict", scheme=IOB2, zero_division=0)}
+
+    return metric
 
 
 def _want_bf16(setting: bool | str) -> bool:
@@ -212,7 +222,8 @@ def train(cfg: TrainConfig) -> dict:
         train_docs = train_docs + swap_entities(train_docs, copies=cfg.augment_swaps, seed=cfg.seed)
     stats = {"train": AlignmentStats(), "dev": AlignmentStats()}
     train_windows = document_windows(train_docs, encoder, settings, stats["train"])
-    dev_windows = document_windows(dev_docs, encoder, settings, stats["dev"])
+    dev_adjacency: list = []
+    dev_windows = document_windows(dev_docs, encoder, settings, stats["dev"], dev_adjacency)
     log.info("windows: train %d, dev %d; entities crossing a segmented word: train %.2f%%, dev %.2f%%",
              len(train_windows), len(dev_windows), 100 * stats["train"].crossing_rate,
              100 * stats["dev"].crossing_rate)
@@ -231,7 +242,7 @@ def train(cfg: TrainConfig) -> dict:
         use_cpu=not torch.cuda.is_available(), bf16=_want_bf16(cfg.bf16))
     trainer = Trainer(model=model, args=args, train_dataset=_dataset(train_windows),
                       eval_dataset=_dataset(dev_windows), data_collator=collate(tokenizer.pad_token_id),
-                      compute_metrics=word_level_f1)
+                      compute_metrics=word_level_f1(dev_adjacency))
     trainer.train()
     trainer.save_model(str(out))
     tokenizer.save_pretrained(str(out))
