@@ -117,3 +117,22 @@ def test_viterbi_does_not_start_a_same_type_entity_right_after_one():
     assert [labels[int(i)] for i in viterbi(probs, labels, np.array([True]))] == ["B-DATE", "I-DATE"]
     # across a sentence boundary two entities of one type may follow each other
     assert [labels[int(i)] for i in viterbi(probs, labels, np.array([False]))] == ["B-DATE", "B-DATE"]
+
+
+def test_bpe_learning_is_deterministic_and_covers_its_words(tiny_docs, tmp_path):
+    """Same words -> byte-identical vocab.txt and bpe.codes, so seeded training reproduces."""
+    from transformers import PhobertTokenizer
+
+    from training.bpe import learn_bpe, learn_merges
+
+    words = [w.text for d in tiny_docs for w in to_words(d.text)]
+    a = learn_bpe(words, tmp_path / "a", vocab_size=300, min_frequency=1)
+    b = learn_bpe(list(reversed(words)), tmp_path / "b", vocab_size=300, min_frequency=1)
+    for name in ("vocab.txt", "bpe.codes"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    tok = PhobertTokenizer(vocab_file=str(a / "vocab.txt"), merges_file=str(a / "bpe.codes"))
+    pieces = [p for w in words for p in tok.tokenize(w)]
+    assert pieces and tok.unk_token not in pieces
+    # ties go to the smallest pair; counts decide first
+    _, merges = learn_merges({"ab": 3, "cd": 3, "ef": 5}, vocab_size=100, min_frequency=1)
+    assert merges[:3] == [("e", "f</w>"), ("a", "b</w>"), ("c", "d</w>")]
