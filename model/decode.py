@@ -4,6 +4,7 @@ One pure decoder used by evaluation and inference alike. Inputs are never mutate
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -120,12 +121,51 @@ def sentence_adjacency(words: Sequence[Word]) -> np.ndarray:
     return np.array([a.sentence == b.sentence for a, b in zip(words, words[1:])], dtype=bool)
 
 
+# What makes a DATE a calendar expression (annotation spec: "A DATE always contains a
+# number: digits, Roman numerals, or a month or day in words"), and what never is one.
+_ROMAN = re.compile(r"^[IVX]+$")
+_NUMBER_WORDS = frozenset("một hai ba bốn tư sáu bảy tám chín mười mươi mốt rằm giêng chạp".split())
+_AFTER_MONTH = frozenset(("năm",))  # `tháng năm` is May; elsewhere `năm` is the word "year"
+_CLOCK = re.compile(r"^\d{1,2}\s*(?::|h|giờ)\s*(?:\d{1,2})?\s*(?:phút)?$", re.IGNORECASE)
+
+
+def is_calendar_expression(forms: Sequence[str]) -> bool:
+    """Can these words (tokenizer forms, syllables joined by `_`) be a DATE at all?
+
+    A model trained on a few hundred documents tags bare `ngày` or `năm` (from `cùng ngày`,
+    `11%/năm`) and clock times as DATE; the spec rules all three out, so the decoder does too.
+    """
+    syllables = [s for f in forms for s in f.replace("_", " ").split()]
+    if _CLOCK.match(" ".join(syllables)):
+        return False
+    prev = ""
+    for syl in syllables:
+        low = syl.lower()
+        if any(c.isdigit() for c in syl) or _ROMAN.match(syl) or low in _NUMBER_WORDS:
+            return True
+        if low in _AFTER_MONTH and prev == "tháng":
+            return True
+        prev = low
+    return False
+
+
+def best_tags(words: Sequence[Word], probs: np.ndarray, id2label: dict[int, str]) -> list[str]:
+    """The decoder's tag per word: the constrained Viterbi path, then DATE chunks that are no
+    calendar expression set to O. Inference and the checkpoint metric both call this."""
+    tags = [id2label[int(i)] for i in viterbi(probs, id2label, sentence_adjacency(words))]
+    for a, b, kind in tags_to_word_spans(tags):
+        if kind == "DATE" and not is_calendar_expression([w.text for w in words[a:b]]):
+            tags[a:b] = [OUTSIDE] * (b - a)
+    return tags
+
+
 def decode(words: Sequence[Word], probs: np.ndarray, id2label: dict[int, str]) -> list[SpanPrediction]:
     """Best valid tag path -> entity spans in raw offsets, scored by mean tag probability."""
     if not len(words):
         return []
-    best = viterbi(probs, id2label, sentence_adjacency(words))
-    tags = [id2label[int(i)] for i in best]
+    tags = best_tags(words, probs, id2label)
+    col = {v: k for k, v in id2label.items()}
+    best = np.array([col[t] for t in tags])
     out = []
     for a, b, kind in tags_to_word_spans(tags):
         score = float(probs[np.arange(a, b), best[a:b]].mean())

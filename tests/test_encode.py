@@ -136,3 +136,27 @@ def test_bpe_learning_is_deterministic_and_covers_its_words(tiny_docs, tmp_path)
     # ties go to the smallest pair; counts decide first
     _, merges = learn_merges({"ab": 3, "cd": 3, "ef": 5}, vocab_size=100, min_frequency=1)
     assert merges[:3] == [("e", "f</w>"), ("a", "b</w>"), ("c", "d</w>")]
+
+
+def test_decoder_drops_dates_without_a_number():
+    """The spec: a DATE always holds a number (digits, Roman numerals, a month or day in
+    words); bare `ngày`/`năm`, `năm nay`, `cuối năm` and clock times are never DATE."""
+    from model.decode import best_tags, is_calendar_expression
+    from model.segment import Word
+
+    for forms in (["ngày", "6/7"], ["năm", "2020"], ["quý", "III"], ["tháng_Giêng"], ["tháng", "năm"],
+                  ["sáu", "tháng", "đầu", "năm"], ["2020", "-", "2025"]):
+        assert is_calendar_expression(forms), forms
+    for forms in (["ngày"], ["năm"], ["năm_nay"], ["cuối", "năm"], ["cùng", "ngày"], ["07:30"], ["14h30"]):
+        assert not is_calendar_expression(forms), forms
+
+    labels = id2label()
+    ix = {v: k for k, v in labels.items()}
+    raw = "cùng ngày 6/7 và ngày"
+    words = [Word("cùng", 0, 4, 0), Word("ngày", 5, 9, 0), Word("6/7", 10, 13, 0),
+             Word("và", 14, 16, 0), Word("ngày", 17, 21, 0)]
+    probs = np.full((5, len(labels)), 0.01, dtype=np.float32)
+    for i, tag in enumerate(["O", "B-DATE", "I-DATE", "O", "B-DATE"]):
+        probs[i, ix[tag]] = 0.9
+    assert best_tags(words, probs, labels) == ["O", "B-DATE", "I-DATE", "O", "O"]
+    assert [raw[s.start:s.end] for s in decode(words, probs, labels)] == ["ngày 6/7"]

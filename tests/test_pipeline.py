@@ -103,13 +103,14 @@ def test_demo_refuses_a_base_without_weights(tmp_path):
 
 
 def test_checkpoint_metric_decodes_like_inference():
-    """Two adjacent same-type B- tags in one sentence are one entity at inference; the dev
-    metric that picks the checkpoint must decode them the same way."""
+    """The dev metric that picks the checkpoint runs the inference decoder: two adjacent
+    same-type B- tags in one sentence are one entity, a DATE with no number is none."""
     from types import SimpleNamespace
 
     import numpy as np
 
     from model.labels import label2id
+    from model.segment import Word
     from training.train import IGNORE_INDEX, word_level_f1
 
     ids = label2id()
@@ -119,6 +120,19 @@ def test_checkpoint_metric_decodes_like_inference():
     logits[0, 2, ids["I-PERSON"]] = 4.0
     labels = np.array([[IGNORE_INDEX, ids["B-PERSON"], ids["I-PERSON"], IGNORE_INDEX]])
     pred = SimpleNamespace(predictions=logits, label_ids=labels)
+    one_line = [Word("Lò", 0, 2, 0), Word("Pấng", 3, 7, 0)]
+    two_lines = [Word("Lò", 0, 2, 0), Word("Pấng", 3, 7, 1)]
     assert word_level_f1()(pred)["f1"] == 0.0  # no sentence information: two one-word names
-    assert word_level_f1([np.array([True])])(pred)["f1"] == 1.0
-    assert word_level_f1([np.array([False])])(pred)["f1"] == 0.0  # a sentence break between them
+    assert word_level_f1([one_line])(pred)["f1"] == 1.0
+    assert word_level_f1([two_lines])(pred)["f1"] == 0.0  # a sentence break between them
+
+    # `cùng ngày` tagged O by the annotator; the model says `ngày` is a DATE
+    logits = np.full((1, 4, len(ids)), -5.0, dtype=np.float32)
+    logits[0, 1, ids["O"]] = 5.0
+    logits[0, 2, ids["B-DATE"]] = 5.0
+    logits[0, 3, ids["B-PERSON"]] = 5.0
+    labels = np.array([[IGNORE_INDEX, ids["O"], ids["O"], ids["B-PERSON"]]])
+    words = [Word("cùng", 0, 4, 0), Word("ngày", 5, 9, 0), Word("Hảo", 10, 13, 0)]
+    pred = SimpleNamespace(predictions=logits, label_ids=labels)
+    assert word_level_f1([words])(pred)["f1"] == 1.0
+    assert word_level_f1()(pred)["f1"] < 1.0  # without the words the bare `ngày` counts

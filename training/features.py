@@ -11,9 +11,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Iterable
 
-import numpy as np
 
-from model.decode import sentence_adjacency
 from model.encode import Window, WordEncoder
 from model.labels import OUTSIDE, label2id
 from model.segment import Word, to_words
@@ -103,19 +101,19 @@ def document_words(doc: Document, settings: PreprocessingSettings,
 
 def document_windows(docs: Iterable[Document], encoder: WordEncoder, settings: PreprocessingSettings,
                      stats: AlignmentStats | None = None,
-                     adjacency: list[np.ndarray] | None = None) -> list[Window]:
+                     window_words: list[list[Word]] | None = None) -> list[Window]:
     """Labelled training windows for a set of documents.
 
-    When `adjacency` is a list, it receives one array per window saying, for each word but
-    the last, whether the next word is in the same sentence: what the inference decoder
-    needs to forbid two adjacent same-type entities, so dev F1 is decoded the same way.
+    When `window_words` is a list, it receives each window's words (sentence indices and
+    forms): what the inference decoder reads besides the logits, so dev F1 can be decoded
+    exactly as predictions are (`model.decode.best_tags`).
     """
     ids = label2id()
     out: list[Window] = []
     for k, doc in enumerate(docs):
         words, tags = document_words(doc, settings, stats)
         windows = encoder.windows(words, doc_index=k, word_labels=[ids[t] for t in tags])
-        if adjacency is not None:
-            adjacency += [sentence_adjacency(words[w.first_word:w.last_word]) for w in windows]
+        if window_words is not None:
+            window_words += [words[w.first_word:w.last_word] for w in windows]
         out += windows
     return out

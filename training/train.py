@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from model.labels import BIO_TAGS, IGNORE_INDEX, id2label, label2id
+from model.segment import Word
 from model.settings import CONFIG_KEY, PreprocessingSettings
 from model.text import NormalizationSettings
 
@@ -148,17 +149,18 @@ def collate(pad_id: int):
     return fn
 
 
-def word_level_f1(adjacency: Sequence[np.ndarray] | None = None) -> Callable[[Any], dict]:
+def word_level_f1(window_words: Sequence[Sequence[Word]] | None = None) -> Callable[[Any], dict]:
     """compute_metrics: strict IOB2 seqeval F1 over first-subword positions, decoded as at inference.
 
-    `adjacency[i]` (from document_windows) gives window i's sentence adjacency, so the
-    checkpoint metric applies the decoder's same-type adjacency rule exactly as predict does.
+    `window_words[i]` (from document_windows) holds window i's words, so the checkpoint
+    metric runs the inference decoder itself (`best_tags`: the same-type adjacency rule, the
+    DATE check). Without it, a plain constrained Viterbi with no sentence information.
     """
     def metric(eval_pred) -> dict:
         from seqeval.metrics import f1_score
         from seqeval.scheme import IOB2
 
-        from model.decode import viterbi
+        from model.decode import best_tags, viterbi
 
         logits, labels = np.asarray(eval_pred.predictions, dtype=np.float32), eval_pred.label_ids
         tags = id2label()
@@ -169,11 +171,13 @@ def word_level_f1(adjacency: Sequence[np.ndarray] | None = None) -> Callable[[An
                 continue
             row = lg[keep] - lg[keep].max(axis=1, keepdims=True)
             probs = np.exp(row) / np.exp(row).sum(axis=1, keepdims=True)
-            adjacent = adjacency[k] if adjacency is not None else None
-            if adjacent is not None and len(adjacent) != len(probs) - 1:
-                raise ValueError(f"dev window {k}: {len(probs)} labelled words but adjacency for {len(adjacent) + 1}")
             y_true.append([tags[int(i)] for i in l_row[keep]])
-            y_pred.append([tags[int(i)] for i in viterbi(probs, tags, adjacent)])
+            if window_words is None:
+                y_pred.append([tags[int(i)] for i in viterbi(probs, tags)])
+                continue
+            if len(window_words[k]) != len(probs):
+                raise ValueError(f"dev window {k}: {len(probs)} labelled words but {len(window_words[k])} words given")
+            y_pred.append(best_tags(window_words[k], probs, tags))
         return {"f1": f1_score(y_true, y_pred, mode="strict", scheme=IOB2, zero_division=0)}
 
     return metric
@@ -222,8 +226,8 @@ def train(cfg: TrainConfig) -> dict:
         train_docs = train_docs + swap_entities(train_docs, copies=cfg.augment_swaps, seed=cfg.seed)
     stats = {"train": AlignmentStats(), "dev": AlignmentStats()}
     train_windows = document_windows(train_docs, encoder, settings, stats["train"])
-    dev_adjacency: list = []
-    dev_windows = document_windows(dev_docs, encoder, settings, stats["dev"], dev_adjacency)
+    dev_words: list = []
+    dev_windows = document_windows(dev_docs, encoder, settings, stats["dev"], dev_words)
     log.info("windows: train %d, dev %d; entities crossing a segmented word: train %.2f%%, dev %.2f%%",
              len(train_windows), len(dev_windows), 100 * stats["train"].crossing_rate,
              100 * stats["dev"].crossing_rate)
@@ -242,7 +246,7 @@ def train(cfg: TrainConfig) -> dict:
         use_cpu=not torch.cuda.is_available(), bf16=_want_bf16(cfg.bf16))
     trainer = Trainer(model=model, args=args, train_dataset=_dataset(train_windows),
                       eval_dataset=_dataset(dev_windows), data_collator=collate(tokenizer.pad_token_id),
-                      compute_metrics=word_level_f1(dev_adjacency))
+                      compute_metrics=word_level_f1(dev_words))
     trainer.train()
     trainer.save_model(str(out))
     tokenizer.save_pretrained(str(out))
