@@ -149,12 +149,44 @@ def is_calendar_expression(forms: Sequence[str]) -> bool:
     return False
 
 
+# Document kinds that name no document on their own (spec: "Not DOC: generic mentions ...
+# with no number, symbol or proper name", "bare back-references"). `Hiến pháp` is left out:
+# alone it names the one constitution in force.
+_DOC_KINDS = tuple(tuple(k.split()) for k in sorted((
+    "luật", "bộ luật", "nghị quyết", "nghị quyết liên tịch", "nghị định", "quyết định", "thông tư",
+    "thông tư liên tịch", "chỉ thị", "kết luận", "kế hoạch", "công văn", "công điện", "thông báo",
+    "pháp lệnh", "chương trình", "đề án", "văn bản", "hướng dẫn", "quy định", "quy chế",
+    "chiến lược", "tờ trình", "báo cáo", "điều lệ", "số", "này", "trên", "đó", "nói trên"),
+    key=lambda k: -len(k.split())))
+
+
+def names_a_document(forms: Sequence[str]) -> bool:
+    """Does a DOC span say which document (a number, symbol or name), not only a kind?
+
+    The compact model tags bare `Luật`, `Nghị quyết` or a cut-off `Nghị quyết số`; these
+    spans are made of kind words alone, which the spec rules out.
+    """
+    syllables = [s.lower() for f in forms for s in f.replace("_", " ").split()]
+    i = 0
+    while i < len(syllables):
+        kind = next((k for k in _DOC_KINDS if tuple(syllables[i:i + len(k)]) == k), None)
+        if kind is None:
+            return True
+        i += len(kind)
+    return False
+
+
+_SPAN_RULES = {"DATE": is_calendar_expression, "DOC": names_a_document}
+
+
 def best_tags(words: Sequence[Word], probs: np.ndarray, id2label: dict[int, str]) -> list[str]:
-    """The decoder's tag per word: the constrained Viterbi path, then DATE chunks that are no
-    calendar expression set to O. Inference and the checkpoint metric both call this."""
+    """The decoder's tag per word: the constrained Viterbi path, then spans the spec rules out
+    (a DATE with no number, a DOC of kind words alone) set to O. Inference and the checkpoint
+    metric both call this."""
     tags = [id2label[int(i)] for i in viterbi(probs, id2label, sentence_adjacency(words))]
     for a, b, kind in tags_to_word_spans(tags):
-        if kind == "DATE" and not is_calendar_expression([w.text for w in words[a:b]]):
+        rule = _SPAN_RULES.get(kind)
+        if rule is not None and not rule([w.text for w in words[a:b]]):
             tags[a:b] = [OUTSIDE] * (b - a)
     return tags
 

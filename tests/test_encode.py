@@ -160,3 +160,25 @@ def test_decoder_drops_dates_without_a_number():
         probs[i, ix[tag]] = 0.9
     assert best_tags(words, probs, labels) == ["O", "B-DATE", "I-DATE", "O", "O"]
     assert [raw[s.start:s.end] for s in decode(words, probs, labels)] == ["ngày 6/7"]
+
+
+def test_decoder_drops_docs_made_of_kind_words_alone():
+    """The spec: a DOC says which document (number, symbol or name); `Luật`, `Nghị quyết số`,
+    `Quyết định này` alone are generic mentions or back-references."""
+    from model.decode import best_tags, names_a_document
+    from model.segment import Word
+
+    for forms in (["Nghị_quyết", "số", "57-NQ/TW"], ["Luật", "Quy_hoạch"], ["Đề_án", "03"],
+                  ["Nghị_quyết", "Đại_hội", "XIII"], ["Điều_lệ", "Đảng"], ["Hiến_pháp"], ["NQTW8"]):
+        assert names_a_document(forms), forms
+    for forms in (["Luật"], ["Nghị_quyết", "số"], ["Quyết_định", "này"], ["Bộ_luật"], ["Thông_tư", "trên"]):
+        assert not names_a_document(forms), forms
+
+    labels = id2label()
+    ix = {v: k for k, v in labels.items()}
+    words = [Word("theo", 0, 4, 0), Word("Luật", 5, 9, 0), Word("và", 10, 12, 0),
+             Word("Luật", 13, 17, 0), Word("Đất_đai", 18, 25, 0)]
+    probs = np.full((5, len(labels)), 0.01, dtype=np.float32)
+    for i, tag in enumerate(["O", "B-DOC", "O", "B-DOC", "I-DOC"]):
+        probs[i, ix[tag]] = 0.9
+    assert best_tags(words, probs, labels) == ["O", "O", "O", "B-DOC", "I-DOC"]
