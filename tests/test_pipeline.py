@@ -102,6 +102,28 @@ def test_demo_refuses_a_base_without_weights(tmp_path):
         _check_base(str(tmp_path))
 
 
+def test_demo_cache_key_follows_config_data_and_training_code(tmp_path, monkeypatch):
+    """A cached demo model is reused only while the run that made it would be the same: a
+    changed decoder (which picks the checkpoint) must retrain, a changed config too."""
+    import dataclasses
+    import shutil
+
+    import training.demo as demo
+    from training.train import load_config
+
+    cfg = demo._resolve(load_config(demo.CONFIGS / "compact.yaml"))
+    for rel in demo.TRAINING_CODE:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(demo.ROOT / rel, tmp_path / rel)
+    monkeypatch.setattr(demo, "ROOT", tmp_path)
+    key = demo.cache_key(cfg)
+    assert demo.cache_key(cfg) == key
+    assert demo.cache_key(dataclasses.replace(cfg, seed=cfg.seed + 1)) != key
+    with open(tmp_path / "model" / "decode.py", "a") as f:
+        f.write("\n# changed\n")
+    assert demo.cache_key(cfg) != key
+
+
 def test_checkpoint_metric_decodes_like_inference():
     """The dev metric that picks the checkpoint runs the inference decoder: two adjacent
     same-type B- tags in one sentence are one entity, a DATE with no number is none."""

@@ -2,7 +2,8 @@
 
 Used by `make demo`. The compact model trains from scratch on the shipped corpus (no
 download); with `base` set, a pre-trained PhoBERT is fine-tuned instead. The trained
-folder is cached under `.cache/` and reused while its config and data are unchanged.
+folder is cached under `.cache/` and reused while its config, data and the code that
+shapes training (see TRAINING_CODE) are unchanged.
 """
 from __future__ import annotations
 
@@ -25,9 +26,18 @@ class DemoError(RuntimeError):
     """A problem the user can act on (no hub access, missing files); printed without a trace."""
 
 
+# Modules whose change changes the trained model or the checkpoint picked: text handling,
+# alignment, the decoder the dev metric runs, training itself and the compact tokenizer.
+TRAINING_CODE = ("model/text.py", "model/segment.py", "model/encode.py", "model/decode.py",
+                 "model/labels.py", "model/settings.py", "training/features.py", "training/train.py",
+                 "training/augment.py", "training/bpe.py", "training/tokenizer.py")
+
+
 def cache_key(cfg: TrainConfig) -> str:
+    """Same key, same trained model: config, data files and the training code."""
     data = dataclasses.asdict(cfg)
     data["data"] = [file_sha256(p) for p in (cfg.train_file, cfg.dev_file)]
+    data["code"] = [file_sha256(ROOT / p) for p in TRAINING_CODE]
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
