@@ -129,13 +129,17 @@ _AFTER_MONTH = frozenset(("năm",))  # `tháng năm` is May; elsewhere `năm` is
 _CLOCK = re.compile(r"^\d{1,2}\s*(?::|h|giờ)\s*(?:\d{1,2})?\s*(?:phút)?$", re.IGNORECASE)
 
 
+def _syllables(forms: Sequence[str]) -> list[str]:
+    return [s for f in forms for s in f.replace("_", " ").split()]
+
+
 def is_calendar_expression(forms: Sequence[str]) -> bool:
     """Can these words (tokenizer forms, syllables joined by `_`) be a DATE at all?
 
     A model trained on a few hundred documents tags bare `ngày` or `năm` (from `cùng ngày`,
     `11%/năm`) and clock times as DATE; the spec rules all three out, so the decoder does too.
     """
-    syllables = [s for f in forms for s in f.replace("_", " ").split()]
+    syllables = _syllables(forms)
     if _CLOCK.match(" ".join(syllables)):
         return False
     prev = ""
@@ -166,7 +170,7 @@ def names_a_document(forms: Sequence[str]) -> bool:
     The compact model tags bare `Luật`, `Nghị quyết` or a cut-off `Nghị quyết số`; these
     spans are made of kind words alone, which the spec rules out.
     """
-    syllables = [s.lower() for f in forms for s in f.replace("_", " ").split()]
+    syllables = [s.lower() for s in _syllables(forms)]
     i = 0
     while i < len(syllables):
         kind = next((k for k in _DOC_KINDS if tuple(syllables[i:i + len(k)]) == k), None)

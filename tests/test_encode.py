@@ -138,6 +138,15 @@ def test_bpe_learning_is_deterministic_and_covers_its_words(tiny_docs, tmp_path)
     assert merges[:3] == [("e", "f</w>"), ("a", "b</w>"), ("c", "d</w>")]
 
 
+def _confident(tags: list[str]) -> np.ndarray:
+    """Word probabilities that put 0.9 on each given tag."""
+    ix = {v: k for k, v in id2label().items()}
+    probs = np.full((len(tags), len(ix)), 0.01, dtype=np.float32)
+    for i, tag in enumerate(tags):
+        probs[i, ix[tag]] = 0.9
+    return probs
+
+
 def test_decoder_drops_dates_without_a_number():
     """The spec: a DATE always holds a number (digits, Roman numerals, a month or day in
     words); bare `ngày`/`năm`, `năm nay`, `cuối năm` and clock times are never DATE."""
@@ -151,13 +160,10 @@ def test_decoder_drops_dates_without_a_number():
         assert not is_calendar_expression(forms), forms
 
     labels = id2label()
-    ix = {v: k for k, v in labels.items()}
     raw = "cùng ngày 6/7 và ngày"
     words = [Word("cùng", 0, 4, 0), Word("ngày", 5, 9, 0), Word("6/7", 10, 13, 0),
              Word("và", 14, 16, 0), Word("ngày", 17, 21, 0)]
-    probs = np.full((5, len(labels)), 0.01, dtype=np.float32)
-    for i, tag in enumerate(["O", "B-DATE", "I-DATE", "O", "B-DATE"]):
-        probs[i, ix[tag]] = 0.9
+    probs = _confident(["O", "B-DATE", "I-DATE", "O", "B-DATE"])
     assert best_tags(words, probs, labels) == ["O", "B-DATE", "I-DATE", "O", "O"]
     assert [raw[s.start:s.end] for s in decode(words, probs, labels)] == ["ngày 6/7"]
 
@@ -174,11 +180,7 @@ def test_decoder_drops_docs_made_of_kind_words_alone():
     for forms in (["Luật"], ["Nghị_quyết", "số"], ["Quyết_định", "này"], ["Bộ_luật"], ["Thông_tư", "trên"]):
         assert not names_a_document(forms), forms
 
-    labels = id2label()
-    ix = {v: k for k, v in labels.items()}
     words = [Word("theo", 0, 4, 0), Word("Luật", 5, 9, 0), Word("và", 10, 12, 0),
              Word("Luật", 13, 17, 0), Word("Đất_đai", 18, 25, 0)]
-    probs = np.full((5, len(labels)), 0.01, dtype=np.float32)
-    for i, tag in enumerate(["O", "B-DOC", "O", "B-DOC", "I-DOC"]):
-        probs[i, ix[tag]] = 0.9
-    assert best_tags(words, probs, labels) == ["O", "O", "O", "B-DOC", "I-DOC"]
+    probs = _confident(["O", "B-DOC", "O", "B-DOC", "I-DOC"])
+    assert best_tags(words, probs, id2label()) == ["O", "O", "O", "B-DOC", "I-DOC"]

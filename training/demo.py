@@ -30,7 +30,7 @@ class DemoError(RuntimeError):
 # alignment, the decoder the dev metric runs, training itself and the compact tokenizer.
 TRAINING_CODE = ("model/text.py", "model/segment.py", "model/encode.py", "model/decode.py",
                  "model/labels.py", "model/settings.py", "training/features.py", "training/train.py",
-                 "training/augment.py", "training/bpe.py", "training/tokenizer.py")
+                 "training/corpus.py", "training/augment.py", "training/bpe.py", "training/tokenizer.py")
 
 
 def cache_key(cfg: TrainConfig) -> str:

@@ -7,10 +7,8 @@ can be learned; `AlignmentStats` counts how often that happens.
 from __future__ import annotations
 
 import bisect
-
 from dataclasses import dataclass, field
 from typing import Iterable
-
 
 from model.encode import Window, WordEncoder
 from model.labels import OUTSIDE, label2id

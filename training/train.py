@@ -154,7 +154,7 @@ def word_level_f1(window_words: Sequence[Sequence[Word]] | None = None) -> Calla
 
     `window_words[i]` (from document_windows) holds window i's words, so the checkpoint
     metric runs the inference decoder itself (`best_tags`: the same-type adjacency rule, the
-    DATE check). Without it, a plain constrained Viterbi with no sentence information.
+    DATE and DOC checks). Without it, a plain constrained Viterbi with no sentence information.
     """
     def metric(eval_pred) -> dict:
         from seqeval.metrics import f1_score
