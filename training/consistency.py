@@ -55,6 +55,8 @@ def untagged_occurrences(docs: Iterable[Document]) -> list[dict]:
 
 
 _DATE_LEAD = re.compile(r"(?:ngày|Ngày|NGÀY)[ \u00a0]$")
+# `hai ngày 9 và 10/4`, `các ngày 3 và 4/8`: `ngày` is counted there, not the date's unit word
+_COUNTED_DAYS = re.compile(r"(?:\b(?:hai|ba|bốn|năm|các|những)|\d)[ \u00a0](?:ngày)[ \u00a0]$")
 
 
 def date_without_ngay(docs: Iterable[Document]) -> list[dict]:
@@ -62,6 +64,7 @@ def date_without_ngay(docs: Iterable[Document]) -> list[dict]:
     out = []
     for d in docs:
         for s in d.entities:
-            if s.label == "DATE" and _DATE_LEAD.search(d.text[max(0, s.start - 5):s.start]):
+            before = d.text[max(0, s.start - 12):s.start]
+            if s.label == "DATE" and _DATE_LEAD.search(before) and not _COUNTED_DAYS.search(before):
                 out.append({"doc_id": d.id, "start": s.start, "end": s.end, "text": d.text[s.start:s.end]})
     return out
