@@ -201,6 +201,16 @@ def test_find_anchor_date_looks_only_at_the_head():
     ("Bộ luật Hình sự", "Bộ luật", None, None, None, "Bộ luật Hình sự"),
     ("luật đất đai", "Luật", None, None, None, "Luật đất đai"),
     ("Bản án hình sự sơ thẩm số 45/2019/HS-ST", "Bản án", "45", "2019", "45/2019/HS-ST", "45/2019/HS-ST"),
+    # older and looser styles (corpus v2: 2000s news, legal explainers)
+    ("quyết định số 700 QĐ/TTG", "Quyết định", "700", None, "700 QĐ/TTG", "700-QĐ/TTG"),
+    ("Nghị định 51/1999", "Nghị định", "51", "1999", None, "Nghị định 51/1999"),
+    ("Quyết định số 4168/2006", "Quyết định", "4168", "2006", None, "Quyết định 4168/2006"),
+    ("công văn 1732/VPCP", "Công văn", "1732", None, "1732/VPCP", "1732/VPCP"),
+    ("Quyết định 2590/QĐ-BGDĐT năm 2025", "Quyết định", "2590", "2025", "2590/QĐ-BGDĐT", "2590/QĐ-BGDĐT"),
+    ("Quyết định 1537/QĐ-UBND 2025", "Quyết định", "1537", "2025", "1537/QĐ-UBND", "1537/QĐ-UBND"),
+    ("số 12/2025/TT-BTC", "Thông tư", "12", "2025", "12/2025/TT-BTC", "12/2025/TT-BTC"),
+    ("QĐ số 88 QĐ/UB", "Quyết định", "88", None, "88 QĐ/UB", "88-QĐ/UB"),
+    ("CV 215/UBND", "Công văn", "215", None, "215/UBND", "215/UBND"),
 ])
 def test_parse_document(text, kind, number, year, symbol, identifier):
     out = parse_document(text)
@@ -265,6 +275,17 @@ def test_coordinated_documents_share_date_and_issuer():
     assert first["date"]["value"] == second["date"]["value"] == "2017-10-25"
     assert first["date"]["shared"] and not second["date"]["shared"]
     assert first["issuer"]["text"] == "Ban Chấp hành Trung ương"
+
+
+def test_number_without_kind_word_takes_the_kind_of_its_coordinated_neighbour():
+    text, ents = tagged("theo <DOC>Nghị định 15/2020</DOC> và <DOC>số 123</DOC> của <ORG>Chính phủ</ORG>")
+    first, second = link_documents(text, ents, normalise_dates(text, ents))
+    assert second["kind"] == "Nghị định" and second["identifier"] == "Nghị định 123"
+    assert first["issuer"]["text"] == "Chính phủ"
+
+
+def test_number_in_running_text_is_not_a_spaced_symbol():
+    assert parse_document("Quyết định số 700")["identifier"] == "Quyết định 700"
 
 
 def test_different_kinds_do_not_share_context():

@@ -36,6 +36,15 @@ _CODE_PART = r"[A-ZĐ][A-Za-zĐđ0-9]*"
 _SYMBOL = re.compile(
     rf"(?P<number>\d+[a-z]?)(?:\s*/\s*(?P<year>(?:19|20)\d\d))?\s*(?P<sep>[-/])\s*"
     rf"(?P<code>{_CODE_PART}(?:\s*[-/]\s*{_CODE_PART})*)")
+# Older and looser styles: `700 QĐ/TTG` (a space where the dash goes; the code must hold a
+# slash so that `số 700 người` is not a symbol), `51/1999` (number/year, no code).
+_SPACED_SYMBOL = re.compile(rf"(?P<number>\d+[a-z]?)\s+(?P<code>{_CODE_PART}\s*/\s*{_CODE_PART}(?:\s*[-/]\s*{_CODE_PART})*)")
+_NUMBER_YEAR = re.compile(r"^(\d+)\s*/\s*((?:19|20)\d\d)$")
+_YEAR_AFTER_SYMBOL = re.compile(r"\s*,?\s*(?:năm\s+)?((?:19|20)\d\d)\s*$", re.IGNORECASE)
+# Kind words abbreviated at the start of a DOC, before a number: `QĐ số 88`, `CV 215/UBND`.
+ABBREVIATED_KINDS = {"QĐ": "Quyết định", "CV": "Công văn", "NĐ": "Nghị định", "NQ": "Nghị quyết",
+                     "TT": "Thông tư", "CT": "Chỉ thị", "KH": "Kế hoạch", "TB": "Thông báo"}
+_ABBREVIATED_KIND = re.compile(rf"({'|'.join(ABBREVIATED_KINDS)})(?=\s+(?:số\s*)?\d)")
 _KIND_RE = re.compile(f"(?:{'|'.join(re.escape(k) for k in KINDS)})(?!\\w)", re.IGNORECASE)
 _NUMBER_PREFIX = re.compile(r"\s*(?:số\s*:?\s*)?", re.IGNORECASE)
 # Kinds known by name, where a bare four-digit number is the year (`Hiến pháp 2013`).
@@ -63,21 +72,38 @@ def _kind_from_code(type_code: str | None, sep: str) -> str | None:
 
 
 def _parse_symbol(doc: str, rest_at: int) -> dict | None:
-    """The number/symbol inside a DOC's text (folded, case kept), or None."""
+    """The number/symbol inside a DOC's text (folded, case kept), or None.
+
+    A year written after the symbol (`1537/QĐ-UBND 2025`, `2590/QĐ-BGDĐT năm 2025`) is the
+    document's year when the symbol has none of its own.
+    """
     m = _SYMBOL.search(doc, rest_at)
+    spaced = False
     if not m:
-        return None
+        m = _SPACED_SYMBOL.search(doc, rest_at)
+        spaced = m is not None
+        if not m:
+            return None
     code = _canonical_code(m.group("code"))
     type_code, issuer = _split_code(code)
-    year = m.group("year")
-    identifier = f"{m.group('number')}{'/' + year if year else ''}{m.group('sep')}{code}"
+    year = None if spaced else m.group("year")
+    sep = "-" if spaced else m.group("sep")  # `700 QĐ/TTG` is the party shape number-TYPE/ISSUER
+    identifier = f"{m.group('number')}{'/' + year if year else ''}{sep}{code}"
+    after = _YEAR_AFTER_SYMBOL.fullmatch(doc[m.end():])
+    if after and year is None:
+        year = after.group(1)
     return {"number": m.group("number"), "year": year, "symbol_span": m.span(), "code": code,
             "type_code": type_code, "issuer_code": issuer, "identifier": identifier,
-            "code_kind": _kind_from_code(type_code, m.group("sep"))}
+            "code_kind": None if spaced and type_code == "QĐ" else _kind_from_code(type_code, sep)}
 
 
 def _named(kind: str | None, rest: str) -> dict:
-    """Number, year and name of a DOC without a symbol (`Đề án 03`, `Luật Đất đai 2024`)."""
+    """Number, year and name of a DOC without a symbol (`Đề án 03`, `Luật Đất đai 2024`,
+    `Nghị định 51/1999`)."""
+    ny = _NUMBER_YEAR.match(rest)
+    if ny:
+        return {"number": ny.group(1), "year": ny.group(2), "name": None,
+                "identifier": f"{kind or ''} {ny.group(1)}/{ny.group(2)}".strip()}
     m = _LEADING_NUMBER.match(rest)
     if m and not (kind in _NAMED_KINDS and _TRAILING_YEAR.fullmatch(m.group(0))):
         number, year = m.group(1), m.group(2)
@@ -98,6 +124,8 @@ def parse_document(text: str) -> dict:
     doc = re.sub(r"\s", " ", nt.text)
     km = _KIND_RE.match(doc)
     kind = next(k for k in KINDS if k.lower() == km.group(0).lower()) if km else None
+    if km is None and (km := _ABBREVIATED_KIND.match(doc)):  # `QĐ số 88 QĐ/UB`, `CV 215/UBND`
+        kind = ABBREVIATED_KINDS[km.group(1)]
     rest_at = _NUMBER_PREFIX.match(doc, km.end() if km else 0).end()
     out = {"kind": kind, "number": None, "year": None, "symbol": None, "code": None,
            "type_code": None, "issuer_code": None, "identifier": None, "name": None}
@@ -179,6 +207,18 @@ def link_documents(text: str, entities: list[dict], dates: Iterable[dict] = ()) 
             continue
         date, issuer = _follow(text, e, entities[i + 1:], by_span)
         docs.append({**span_view(e), **parse_document(e["text"]), "date": date, "issuer": issuer})
+    _inherit_kind(docs, text)
     _share_context(docs, text)
     _resolve_short_references(docs)
     return docs
+
+
+def _inherit_kind(docs: list[dict], text: str) -> None:
+    """`Nghị định 15/2020 và số 123/2021`: a DOC written without its kind word, coordinated
+    with the one before it, is of that one's kind."""
+    for left, right in zip(docs, docs[1:]):
+        gap = gap_text(text, left["end"], right["start"])
+        if right["kind"] is None and left["kind"] and gap is not None and _COORDINATION.fullmatch(gap):
+            right["kind"] = left["kind"]
+            if right["symbol"] is None and right["number"]:
+                right["identifier"] = f"{left['kind']} {right['identifier']}"
