@@ -16,6 +16,17 @@ def _value(text: str):
     return yaml.safe_load(text)
 
 
+def parse_overrides(items: list[str]) -> dict:
+    """`--set KEY=VALUE` pairs -> a dict, values read as YAML (numbers, booleans, lists)."""
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise SystemExit(f"error: --set takes KEY=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = _value(v)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="vn-ner-train", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -27,12 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     from training.evaluate import format_table
     from training.train import load_config, train
 
-    overrides = {}
-    for item in args.set:
-        if "=" not in item:
-            ap.error(f"--set takes KEY=VALUE, got {item!r}")
-        k, v = item.split("=", 1)
-        overrides[k.strip()] = _value(v)
+    overrides = parse_overrides(args.set)
     try:
         cfg = load_config(args.config, overrides)
     except (ValueError, TypeError, OSError) as exc:

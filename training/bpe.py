@@ -75,11 +75,18 @@ def learn_merges(counts: dict[str, int], vocab_size: int, min_frequency: int) ->
     return symbols, merges
 
 
-def learn_bpe(words: Iterable[str], out_dir: str | Path, vocab_size: int = 8000, min_frequency: int = 2) -> Path:
-    """Write vocab.txt and bpe.codes for the given word-segmented words; returns out_dir."""
+def learn_bpe(words: Iterable[str], out_dir: str | Path, vocab_size: int = 8000, min_frequency: int = 2,
+              count_cap: int | None = 1000, min_word_count: int = 1) -> Path:
+    """Write vocab.txt and bpe.codes for the given word-segmented words; returns out_dir.
+
+    Each distinct word counts as often as it occurs, capped at `count_cap` so that stock words
+    of a small corpus do not dominate (None: no cap, for large raw text). Words seen fewer
+    than `min_word_count` times are left out of learning (they are still tokenised later),
+    which keeps learning on 100 M characters within memory.
+    """
     counts = Counter(w for w in words if w and not w.isspace() and " " not in w)
-    # each distinct word counts as often as it occurs, capped so stock words do not dominate
-    symbols, merges = learn_merges({w: min(c, 1000) for w, c in counts.items()}, vocab_size, min_frequency)
+    counts = {w: (c if count_cap is None else min(c, count_cap)) for w, c in counts.items() if c >= min_word_count}
+    symbols, merges = learn_merges(counts, vocab_size, min_frequency)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "bpe.codes", "w", encoding="utf-8") as fh:

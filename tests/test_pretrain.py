@@ -1,0 +1,189 @@
+"""Masked-LM pretraining end to end on a tiny model and a few hundred documents built here."""
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import SHARED
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def raw_docs(tmp_path_factory) -> Path:
+    """A few hundred short documents: the corpus' training paragraphs, as raw JSONL.gz."""
+    from training.corpus import read_jsonl
+
+    paras = [p for d in read_jsonl(ROOT / "annotations" / "corpus" / "train.jsonl")
+             for p in d.text.split("\n") if len(p) > 200]
+    path = tmp_path_factory.mktemp("raw") / "raw.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for i, p in enumerate(paras[:400]):
+            fh.write(json.dumps({"id": f"p{i}", "text": p}, ensure_ascii=False) + "\n")
+        fh.write(json.dumps({"id": "empty", "text": ""}) + "\n")
+    return path
+
+
+def tiny_cfg(raw: Path, work: Path, **kw):
+    from training.pretrain import PretrainConfig
+
+    base = dict(sources=[str(raw)], work_dir=str(work), output_dir=str(work / "encoder"), vocab_size=600,
+                min_frequency=2, workers=1, heldout_every=10, max_length=64,
+                model_config=dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+                                  intermediate_size=128),
+                learning_rate=3e-3, warmup_steps=5, batch_size=16, max_steps=60, logging_steps=10,
+                eval_steps=30, save_steps=30, eval_rows=32, bf16=False, seed=3)
+    base.update(kw)
+    return PretrainConfig(**base)
+
+
+def test_segmentation_is_order_stable_across_workers(raw_docs, tmp_path):
+    from training.pretrain import segment_sources
+
+    one = segment_sources(tiny_cfg(raw_docs, tmp_path / "w1", max_documents=60), progress=False)
+    two = segment_sources(tiny_cfg(raw_docs, tmp_path / "w2", max_documents=60, workers=2), progress=False)
+    for a, b in zip(one, two):
+        assert a.read_text(encoding="utf-8") == b.read_text(encoding="utf-8")
+    lines = one[0].read_text(encoding="utf-8").splitlines() + one[1].read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 60  # nothing lost: every non-empty document is either train or held out
+    assert any("_" in w for w in lines[0].split())  # word-segmented, PhoBERT style
+
+
+def test_broken_source_line_is_named(tmp_path):
+    from training.pretrain import read_documents
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "text": "Xin chào"}\n{"id": "b"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.jsonl: line 2"):
+        list(read_documents(bad))
+
+
+def test_tokenizer_is_deterministic(raw_docs, tmp_path):
+    from training.pretrain import learn_tokenizer, segment_sources
+
+    cfg = tiny_cfg(raw_docs, tmp_path / "a")
+    train_text, _ = segment_sources(cfg, progress=False)
+    a = learn_tokenizer(cfg, train_text)
+    b = learn_tokenizer(tiny_cfg(raw_docs, tmp_path / "b"), train_text)
+    for f in ("vocab.txt", "bpe.codes"):
+        assert (a / f).read_bytes() == (b / f).read_bytes()
+
+
+def test_packing_and_whole_word_masking(raw_docs, tmp_path):
+    from training.pretrain import WholeWordMaskCollator, prepare_data
+
+    tokenizer, rows, _ = prepare_data(tiny_cfg(raw_docs, tmp_path), progress=False)
+    assert len(rows) > 20
+    row = rows[0]
+    assert row["input_ids"][0] == tokenizer.cls_token_id and row["input_ids"][-1] == tokenizer.sep_token_id
+    assert tokenizer.pad_token_id not in row["input_ids"].tolist()  # packed: no padding computed
+    batch = WholeWordMaskCollator(tokenizer, 0.3, seed=0)([rows[i] for i in range(16)])
+    labels = batch["labels"].numpy()
+    ids = np.stack([rows[i]["input_ids"] for i in range(16)])
+    starts = np.stack([rows[i]["word_starts"] for i in range(16)])
+    masked = labels != -100
+    assert 0.15 < masked[starts == 1].mean() < 0.45
+    assert (labels[masked] == ids[masked]).all()
+    assert not masked[:, 0].any() and not masked[:, -1].any()
+    # whole words: a masked continuation piece always belongs to a masked word start
+    for r in range(16):
+        for t in range(1, ids.shape[1]):
+            if masked[r, t] and starts[r, t] == 0:
+                k = t
+                while starts[r, k] == 0:
+                    k -= 1
+                assert masked[r, k]
+
+
+def test_pretraining_lowers_loss_resumes_and_fine_tunes(raw_docs, tmp_path, tiny_jsonl):
+    from transformers import AutoModelForTokenClassification, RobertaForMaskedLM
+
+    from training.pretrain import pretrain
+    from training.train import TrainConfig, train
+
+    work = tmp_path / "run"
+    first = pretrain(tiny_cfg(raw_docs, work, max_steps=60), progress=False)
+    log = [json.loads(l) for l in (work / "encoder" / "pretraining_log.jsonl").read_text().splitlines()]
+    losses = [r["loss"] for r in log if "loss" in r]
+    assert losses[-1] < losses[0] - 0.3  # a 2-layer model on 400 paragraphs: out of the uniform guess
+    assert all("tokens_per_s" in r and "mlm_accuracy" in r for r in log if "loss" in r)
+    assert "eval_mlm_accuracy" in first
+    assert (work / "checkpoints" / "checkpoint-60").is_dir()
+
+    pretrain(tiny_cfg(raw_docs, work, max_steps=90), progress=False)  # resumes at step 60
+    summary = json.loads((work / "encoder" / "pretraining_summary.json").read_text())
+    assert summary["steps"] == 90 and summary["tokens_seen"] == 90 * 16 * 64
+    steps = [r["step"] for r in map(json.loads, (work / "encoder" / "pretraining_log.jsonl").read_text().splitlines())]
+    assert min(s for s in steps if s > 0) == 10 and max(steps) == 90
+
+    enc = work / "encoder"
+    assert (enc / "model.safetensors").is_file() and (enc / "vocab.txt").is_file()
+    RobertaForMaskedLM.from_pretrained(str(enc))
+    clf = AutoModelForTokenClassification.from_pretrained(str(enc), num_labels=11)
+    mlm = RobertaForMaskedLM.from_pretrained(str(enc))
+    assert clf.roberta.embeddings.word_embeddings.weight.equal(mlm.roberta.embeddings.word_embeddings.weight)
+
+    out = tmp_path / "ner"
+    cfg = TrainConfig(train_file=str(tiny_jsonl), dev_file=str(tiny_jsonl), output_dir=str(out),
+                      base_model=str(enc), init="pretrained", max_length=64, epochs=2, batch_size=8,
+                      learning_rate=1e-3, logging_steps=100, seed=1)
+    metrics = train(cfg)
+    assert (out / "model.safetensors").is_file() and "dev" in metrics
+
+
+@pytest.mark.skipif(not (SHARED / "pretrain" / "vntc_news.jsonl.gz").is_file(), reason="../shared/pretrain is absent")
+def test_real_pretraining_text_segments(tmp_path):
+    from training.pretrain import segment_sources
+
+    cfg = tiny_cfg(SHARED / "pretrain" / "vntc_news.jsonl.gz", tmp_path, max_documents=5)
+    train_text, held = segment_sources(cfg, progress=False)
+    words = train_text.read_text(encoding="utf-8").split() + held.read_text(encoding="utf-8").split()
+    assert len(words) > 500 and any("_" in w for w in words)
+
+
+SHIPPED = ROOT / "models" / "vn-news-roberta-compact"
+
+
+@pytest.mark.skipif(not (SHIPPED / "model.safetensors").is_file(), reason="no shipped encoder in models/")
+def test_shipped_encoder_predicts_masked_words_and_fine_tunes(tiny_jsonl, tmp_path):
+    """The committed encoder has learnt Vietnamese: it fills masked words of the corpus' own
+    test documents (text it never saw) far above chance, and fine-tunes as a token classifier."""
+    from transformers import PhobertTokenizer, RobertaForMaskedLM
+
+    from model.encode import WordEncoder
+    from model.segment import to_words
+    from training.corpus import read_jsonl
+    from training.pretrain import WholeWordMaskCollator, heldout_metrics
+    from training.train import TrainConfig, train
+
+    card = (SHIPPED / "README.md").read_text(encoding="utf-8")
+    assert "tokens seen" in card.lower() and "CC BY-SA" in card
+    tok = PhobertTokenizer.from_pretrained(str(SHIPPED))
+    model = RobertaForMaskedLM.from_pretrained(str(SHIPPED))
+    enc = WordEncoder(tok)
+    rows = []
+    for d in list(read_jsonl(ROOT / "annotations" / "corpus" / "test.jsonl"))[:6]:
+        words = to_words(d.text[:1500], "pyvi")
+        ids, starts = [tok.cls_token_id], [0]
+        for w in words[:200]:
+            p = enc.word_ids(w.text)
+            ids += p
+            starts += [1] + [0] * (len(p) - 1)
+        ids, starts = ids[:255] + [tok.sep_token_id], starts[:255] + [0]
+        rows.append({"input_ids": np.array(ids), "word_starts": np.array(starts)})
+    n = min(len(r["input_ids"]) for r in rows)
+    rows = [{k: v[:n] for k, v in r.items()} for r in rows]
+    batch = WholeWordMaskCollator(tok, 0.15, seed=0)(rows)
+    acc = heldout_metrics(model, [batch])["mlm_accuracy"]
+    assert acc > 0.25, acc  # a random model scores about 1 / 29,789
+
+    out = tmp_path / "ner"
+    cfg = TrainConfig(train_file=str(tiny_jsonl), dev_file=str(tiny_jsonl), output_dir=str(out),
+                      base_model=str(SHIPPED), init="pretrained", max_steps=4, batch_size=8,
+                      logging_steps=100, seed=1)
+    train(cfg)
+    assert (out / "model.safetensors").is_file()
