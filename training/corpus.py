@@ -16,6 +16,8 @@ from model.labels import ENTITY_TYPES
 from model.text import sentence_spans
 
 SPLITS = ("train", "dev", "test")
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "annotations" / "corpus"
+CORPUS_VERSION = "v1"  # the version annotations/README.md (the data card) describes
 META_KEYS = ("topic", "region", "genre", "date", "source")
 _EDGE_OK = re.compile(r"\w", re.UNICODE)
 
