@@ -196,3 +196,18 @@ def test_page_in_headless_chromium(live_server, tiny_docs, tmp_path):
     assert labels and labels <= below, (labels, below)  # each predicted type is highlighted in the text
     if os.environ.get("VN_NER_PAGE_SHOT"):
         Path(os.environ["VN_NER_PAGE_SHOT"]).write_bytes(shot.read_bytes())
+
+
+def test_load_test_counts_requests_and_catches_crossed_answers(live_server, tiny_docs):
+    from training.load_test import check_response, request_items, run_load
+
+    url, _ = live_server
+    items = request_items([d.text for d in tiny_docs], 12)
+    result = run_load(url, items, concurrency=4)
+    assert result["requests"] == 12 and result["ok"] == 12 and result["failed"] == 0
+    assert result["requests_per_s"] > 0 and result["latency_ms"]["p95"] >= result["latency_ms"]["p50"]
+    (a, ta), (b, tb) = items[:2]
+    answer_for_b = {"doc_id": b, "text_sha256": "x", "text_length": len(tb), "entities": []}
+    assert "answered request" in check_response(a, ta, 200, answer_for_b)
+    assert "another text" in check_response(a, ta, 200, {**answer_for_b, "doc_id": a})
+    assert check_response(a, ta, 503, {"error": "busy"}) == "HTTP 503"
