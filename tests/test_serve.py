@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -15,11 +14,12 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("fastapi")
-pytest.importorskip("fastapi.testclient")  # needs httpx
+pytest.importorskip("httpx")  # FastAPI's test client and the load test use it
 
 from model.html import COLOURS  # noqa: E402
 from model.report import text_sha256, validate_report  # noqa: E402
 from model.serve import Limits, create_app  # noqa: E402
+from training.load_test import free_port  # noqa: E402
 
 LIMITS = Limits(max_body_bytes=40_000, max_chars=5_000, max_documents=3, max_batch_chars=9_000)
 
@@ -109,12 +109,6 @@ def test_page_shows_entities_people_documents_and_dates(client, tiny_docs):
     assert too_long.status_code == 413 and "the limit is 5,000" in too_long.text
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_server(tiny_predictor, tiny_model_dir):
     """uvicorn on a free port in a thread; VN_NER_PAGE_MODEL serves another model folder instead
@@ -125,7 +119,7 @@ def live_server(tiny_predictor, tiny_model_dir):
         from model.predictor import Predictor
 
         predictor = Predictor.from_pretrained(os.environ["VN_NER_PAGE_MODEL"], device="cpu")
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(predictor, LIMITS), host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
