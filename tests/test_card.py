@@ -76,13 +76,14 @@ def test_bad_card_arguments_are_named(tmp_path):
 
 
 def test_card_notes_name_the_shipped_corpus_and_licences():
-    from training.corpus import CORPUS_DIR
+    from training.corpus import CORPUS_DIR, DATA_CARD
     from training.train import TrainConfig, card_notes
 
     cfg = TrainConfig(train_file=str(CORPUS_DIR / "train.jsonl"), dev_file=str(CORPUS_DIR / "dev.jsonl"),
                       output_dir="models/x", base_model="vinai/phobert-base-v2", segmenter="underthesea")
     notes = card_notes(cfg)
-    assert notes["corpus"] == "vn-gov-ner government-news corpus v1"
+    version = DATA_CARD.read_text(encoding="utf-8").splitlines()[0].rsplit(" ", 1)[-1]  # "..., v1"
+    assert version.startswith("v") and notes["corpus"] == f"vn-gov-ner government-news corpus {version}"
     assert any("fictional" in line for line in notes["limits"])
     assert any("PhoBERT" in s and "MIT" in s for s in notes["sources"])
     assert any("underthesea" in s and "GPL-3.0" in s for s in notes["sources"])

@@ -282,17 +282,18 @@ def train(cfg: TrainConfig) -> dict:
 
 def card_notes(cfg: TrainConfig) -> dict:
     """What the model card says about the corpus and the licences of what went into the model."""
-    from training.corpus import CORPUS_DIR, CORPUS_VERSION
+    from training.corpus import CORPUS_DIR, corpus_version
 
     shipped = Path(cfg.train_file).resolve().parent == CORPUS_DIR
     if shipped:
-        corpus = f"vn-gov-ner government-news corpus {CORPUS_VERSION}"
-        sources = [f"Training data: the vn-gov-ner corpus {CORPUS_VERSION}, documents written for the "
+        version = corpus_version()
+        corpus = f"vn-gov-ner government-news corpus {version}"
+        sources = [f"Training data: the vn-gov-ner corpus {version}, documents written for the "
                    "project with fictional people (annotations/README.md): MIT."]
-        limits = [f"The corpus ({CORPUS_VERSION}) is written for the project, not collected: its people are "
-                  "fictional, its language more regular than real portals, its stories dated 2016-2026. "
-                  "Scores on it are higher than on real articles (the project measures the gap on 21 real "
-                  "articles it never trains on; see the project README)."]
+        limits = [f"The corpus ({version}) is written for the project, not collected: its people are "
+                  "fictional and its language more regular than real portals (annotations/README.md, "
+                  "Known limits). Scores on it are higher than on real articles (the project measures "
+                  "the gap on 21 real articles it never trains on; see the project README)."]
     else:
         corpus = f"own annotations ({Path(cfg.train_file).name})"
         sources = ["Training data: not the shipped corpus; its licence is its owner's and was not recorded."]
