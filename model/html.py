@@ -25,10 +25,10 @@ def _legend() -> str:
     return " ".join(f'<mark class="{t}">{t}</mark>' for t in COLOURS)
 
 
-def render_document(text: str, report: dict) -> str:
-    """One document's text with its entities marked (offsets index `text`)."""
+def mark_entities(text: str, entities: list[dict]) -> str:
+    """Escaped `text` with each entity in a `<mark class="LABEL">` (offsets index `text`)."""
     parts, pos = [], 0
-    for e in sorted(report["entities"], key=lambda e: e["start"]):
+    for e in sorted(entities, key=lambda e: e["start"]):
         if e["start"] < pos:
             continue
         parts.append(html.escape(text[pos:e["start"]]))
@@ -37,9 +37,14 @@ def render_document(text: str, report: dict) -> str:
                      f'<sub>{e["label"]}</sub></mark>')
         pos = e["end"]
     parts.append(html.escape(text[pos:]))
+    return "".join(parts)
+
+
+def render_document(text: str, report: dict) -> str:
+    """One document's text with its entities marked (offsets index `text`)."""
     counts = ", ".join(f"{k} {v}" for k, v in report["counts"].items())
     return (f'<section><h2>{html.escape(str(report.get("doc_id")))}</h2><p>{counts}</p>'
-            f'<div class="text">{"".join(parts)}</div></section>\n')
+            f'<div class="text">{mark_entities(text, report["entities"])}</div></section>\n')
 
 
 class HtmlWriter:

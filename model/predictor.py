@@ -281,21 +281,22 @@ class Predictor:
         self.timings["model"] += time.perf_counter() - t0
         return out  # type: ignore[return-value]
 
-    def make_report(self, doc: _Doc, logits: Sequence[np.ndarray]) -> Report:
+    def make_report(self, doc: _Doc, logits: Sequence[np.ndarray], structure: bool | None = None) -> Report:
+        """Decode one document's logits into its report; `structure` None means the Predictor's setting."""
         t0 = time.perf_counter()
         probs = word_probabilities(doc.windows, logits, len(doc.words), len(self.id2label))
         spans = decode(doc.words, probs, self.id2label)
         t1 = time.perf_counter()
         self.timings["decode"] += t1 - t0
         entities = [Entity(s.label, doc.text[s.start:s.end], s.start, s.end, round(s.score, 6)) for s in spans]
-        structure = None
-        if self.structure:
-            structure = extract_structure(doc.text, [dataclasses.asdict(e) for e in entities])
+        parsed = None
+        if (self.structure if structure is None else structure):
+            parsed = extract_structure(doc.text, [dataclasses.asdict(e) for e in entities])
         t2 = time.perf_counter()
         self.timings["structure"] += t2 - t1
         report = Report(doc_id=doc.doc_id, model=self.model_info(), device=str(self.device),
                         dtype=self.dtype, text_length=len(doc.text), text_sha256=text_sha256(doc.text),
-                        entities=entities, warnings=doc.warnings, structure=structure)
+                        entities=entities, warnings=doc.warnings, structure=parsed)
         self.timings["report"] += time.perf_counter() - t2
         return report
 
@@ -307,14 +308,15 @@ class Predictor:
         return next(self.predict_batch([(doc_id, text)] if doc_id is not None else [text]))
 
     def predict_batch(self, items: Iterable[str | tuple[str, str]], batch_size: int | None = None,
-                      max_windows_in_flight: int | None = None,
-                      batch_tokens: int | None = None) -> Iterator[Report]:
+                      max_windows_in_flight: int | None = None, batch_tokens: int | None = None,
+                      structure: bool | None = None) -> Iterator[Report]:
         """Reports for texts or (id, text) pairs, in input order, streaming.
 
         Documents are gathered until about `max_windows_in_flight` windows are waiting
         (default 512, a hundred-odd news articles), then their windows are sorted by length
         and run in batches of at most `batch_size` rows and `batch_tokens` tokens, so padding
-        stays small (about 1.5% on news) and memory bounded.
+        stays small (about 1.5% on news) and memory bounded. `structure` overrides the
+        Predictor's setting for these reports.
         """
         limit = max_windows_in_flight or 512
         pending: list[_Doc] = []
@@ -325,16 +327,17 @@ class Predictor:
             pending.append(doc)
             waiting += len(doc.windows)
             if waiting >= limit:
-                yield from self._flush(pending, batch_size, batch_tokens)
+                yield from self._flush(pending, batch_size, batch_tokens, structure)
                 pending, waiting = [], 0
         if pending:
-            yield from self._flush(pending, batch_size, batch_tokens)
+            yield from self._flush(pending, batch_size, batch_tokens, structure)
 
-    def _flush(self, docs: list[_Doc], batch_size: int | None, batch_tokens: int | None) -> Iterator[Report]:
+    def _flush(self, docs: list[_Doc], batch_size: int | None, batch_tokens: int | None,
+               structure: bool | None = None) -> Iterator[Report]:
         windows = [w for d in docs for w in d.windows]
         logits = self.run(windows, batch_size, batch_tokens)
         k = 0
         for d in docs:
             n = len(d.windows)
-            yield self.make_report(d, logits[k:k + n])
+            yield self.make_report(d, logits[k:k + n], structure)
             k += n

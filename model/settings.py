@@ -12,6 +12,10 @@ from model.segment import DEFAULT_SEGMENTER, SEGMENTERS
 from model.text import NormalizationSettings
 
 CONFIG_KEY = "ner_preprocessing"
+# The transformers pipeline task the package registers (model/hf_pipeline.py); training writes
+# it into config.json under TASK_KEY so `pipeline(model=folder)` can find the task by itself.
+PIPELINE_TASK = "vn-gov-ner"
+TASK_KEY = "ner_pipeline"
 
 
 @dataclass(frozen=True)

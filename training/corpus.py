@@ -16,6 +16,18 @@ from model.labels import ENTITY_TYPES
 from model.text import sentence_spans
 
 SPLITS = ("train", "dev", "test")
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "annotations" / "corpus"
+DATA_CARD = CORPUS_DIR.parent / "README.md"
+
+
+def corpus_version() -> str:
+    """The version the data card's title names (`# Data card: ..., v2`), so it cannot drift."""
+    try:
+        title = DATA_CARD.read_text(encoding="utf-8").splitlines()[0]
+    except (OSError, IndexError):
+        return "unknown version"
+    found = re.search(r"\bv(\d+)\b", title)
+    return f"v{found.group(1)}" if found else "unknown version"
 META_KEYS = ("topic", "region", "genre", "date", "source")
 _EDGE_OK = re.compile(r"\w", re.UNICODE)
 

@@ -2,7 +2,8 @@
 
 The folder holds the best checkpoint by dev F1 (weights, config with label maps and the
 preprocessing settings, tokenizer files) plus `train_config.json` (the resolved config,
-library versions, data hashes), `training_log.jsonl`, `alignment.json` and `metrics.json`.
+library versions, data hashes), `training_log.jsonl`, `alignment.json`, `metrics.json` and
+a model card `README.md` (model/card.py).
 `AutoModelForTokenClassification.from_pretrained(folder)` and `Predictor.from_pretrained(folder)`
 both load it.
 """
@@ -20,9 +21,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from model.card import write_model_card
 from model.labels import BIO_TAGS, IGNORE_INDEX, id2label, label2id
 from model.segment import Word
-from model.settings import CONFIG_KEY, PreprocessingSettings
+from model.settings import CONFIG_KEY, PIPELINE_TASK, TASK_KEY, PreprocessingSettings
 from model.text import NormalizationSettings
 
 log = logging.getLogger("training")
@@ -127,6 +129,7 @@ def build_model(cfg: TrainConfig, tokenizer):
     if len(tokenizer) > model.config.vocab_size:
         raise ValueError(f"tokenizer has {len(tokenizer)} tokens, model embedding only {model.config.vocab_size}")
     setattr(model.config, CONFIG_KEY, cfg.preprocessing.to_dict())
+    setattr(model.config, TASK_KEY, PIPELINE_TASK)
     return model
 
 
@@ -271,4 +274,38 @@ def train(cfg: TrainConfig) -> dict:
     resolved["versions"] = {"transformers": transformers.__version__, "torch": torch.__version__}
     resolved["data_sha256"] = {k: file_sha256(getattr(cfg, k)) for k in ("train_file", "dev_file", "test_file")}
     (out / "train_config.json").write_text(json.dumps(resolved, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_model_card(out, kind="token-classification", base_model=cfg.base_model, config=resolved,
+                     metrics=metrics, data_files={k: getattr(cfg, f"{k}_file") for k in ("train", "dev", "test")},
+                     extra=card_notes(cfg))
     return metrics
+
+
+def card_notes(cfg: TrainConfig) -> dict:
+    """What the model card says about the corpus and the licences of what went into the model."""
+    from training.corpus import CORPUS_DIR, corpus_version
+
+    shipped = Path(cfg.train_file).resolve().parent == CORPUS_DIR
+    if shipped:
+        version = corpus_version()
+        corpus = f"vn-gov-ner government-news corpus {version}"
+        sources = [f"Training data: the vn-gov-ner corpus {version}, documents written for the "
+                   "project with fictional people (annotations/README.md): MIT."]
+        limits = [f"The corpus ({version}) is written for the project, not collected: its people are "
+                  "fictional and its language more regular than real portals (annotations/README.md, "
+                  "Known limits). Scores on it are higher than on real articles (the project measures "
+                  "the gap on 21 real articles it never trains on; see the project README)."]
+    else:
+        corpus = f"own annotations ({Path(cfg.train_file).name})"
+        sources = ["Training data: not the shipped corpus; its licence is its owner's and was not recorded."]
+        limits = []
+    if cfg.init == "pretrained":
+        if "phobert" in cfg.base_model.lower():
+            sources.append(f"Pretrained weights {cfg.base_model}: PhoBERT by VinAI Research, MIT.")
+        else:
+            sources.append(f"Pretrained weights {cfg.base_model}: see that model's own card for its licence.")
+    if cfg.segmenter == "underthesea":
+        sources.append("Word segmenter underthesea (needed at inference): GPL-3.0.")
+    elif cfg.segmenter == "pyvi":
+        sources.append("Word segmenter pyvi (needed at inference): MIT.")
+    return {"title": f"vn-gov-ner NER model ({Path(cfg.output_dir).name})", "corpus": corpus,
+            "sources": sources, "limits": limits}
