@@ -3,6 +3,7 @@
     python -m scripts.pretrain --config training/configs/pretrain_compact.yaml
     python -m scripts.pretrain --config ... --set max_steps=8000      # continue further
     python -m scripts.pretrain --config ... --stage data              # segment, tokenizer, pack only
+    python -m scripts.pretrain --config ... --export models/NAME      # ship the encoder with its card
 """
 from __future__ import annotations
 
@@ -22,10 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default=None, help="auto | cpu | cuda (overrides the config)")
     ap.add_argument("--stage", choices=("data", "all"), default="all")
     ap.add_argument("--no-resume", action="store_true", help="start again instead of resuming")
+    ap.add_argument("--export", metavar="DIR", help="after training, copy the encoder and its model card to DIR")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
-    from training.pretrain import load_pretrain_config, prepare_data, pretrain
+    from training.pretrain import export_encoder, load_pretrain_config, prepare_data, pretrain
 
     overrides = parse_overrides(args.set)
     if args.device:
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"vocab": len(tokenizer), "train_rows": len(train_rows), "heldout_rows": len(held_rows)}))
         return 0
     print(json.dumps(pretrain(cfg, resume=not args.no_resume), ensure_ascii=False))
+    if args.export:
+        print(f"encoder and model card in {export_encoder(cfg, args.export)}")
     return 0
 
 

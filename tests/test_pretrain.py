@@ -120,6 +120,14 @@ def test_pretraining_lowers_loss_resumes_and_fine_tunes(raw_docs, tmp_path, tiny
     steps = [r["step"] for r in map(json.loads, (work / "encoder" / "pretraining_log.jsonl").read_text().splitlines())]
     assert min(s for s in steps if s > 0) == 10 and max(steps) == 90
 
+    from model.card import read_front_matter
+    from training.pretrain import export_encoder
+
+    shipped = export_encoder(tiny_cfg(raw_docs, work, max_steps=90, source_notes=["test text (CC BY-SA)"]),
+                             tmp_path / "models" / "tiny-encoder")
+    assert read_front_matter(shipped / "README.md")["pipeline_tag"] == "fill-mask"
+    card = (shipped / "README.md").read_text(encoding="utf-8")
+    assert f"Tokens seen: {90 * 16 * 64:,}" in card and "CC BY-SA" in card and "Held-out accuracy by step" in card
     enc = work / "encoder"
     assert (enc / "model.safetensors").is_file() and (enc / "vocab.txt").is_file()
     RobertaForMaskedLM.from_pretrained(str(enc))

@@ -585,3 +585,57 @@ def save_encoder(trainer, tokenizer, cfg: PretrainConfig, final: dict, seconds: 
     (out / "pretraining_summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1),
                                                   encoding="utf-8")
     return out
+
+
+ENCODER_FILES = ("model.safetensors", "config.json", "vocab.txt", "bpe.codes", "tokenizer_config.json",
+                 "special_tokens_map.json", "added_tokens.json", "pretraining_summary.json",
+                 "pretraining_log.jsonl")
+
+
+def export_encoder(cfg: PretrainConfig, dest: str | Path, notes: str | None = None) -> Path:
+    """Copy the finished encoder (weights, config, tokenizer, log) to `dest` — e.g. `models/<name>`,
+    the folder the repository ships — and write its model card: sources and their licences,
+    tokens seen, steps, held-out masked-token accuracy, the config."""
+    import shutil
+
+    from model.card import write_model_card
+
+    src, dest = Path(cfg.output_dir), Path(dest)
+    if not (src / "model.safetensors").is_file():
+        raise FileNotFoundError(f"{src} holds no finished encoder: run the pretraining first")
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ENCODER_FILES:
+        if (src / name).is_file():
+            shutil.copy2(src / name, dest / name)
+    summary = json.loads((src / "pretraining_summary.json").read_text(encoding="utf-8"))
+    held = summary.get("heldout") or {}
+    curve = [(r["step"], r["eval_mlm_accuracy"]) for r in map(json.loads, (src / "pretraining_log.jsonl")
+             .read_text(encoding="utf-8").splitlines()) if "eval_mlm_accuracy" in r]
+    seg = Path(cfg.work_dir) / SEGMENTED / "stats.json"
+    seg_stats = json.loads(seg.read_text()) if seg.is_file() else {}
+    lines = [
+        f"Tokens seen: {summary['tokens_seen']:,} ({summary['steps']:,} steps of {cfg.batch_size} packed rows "
+        f"x {cfg.max_length} tokens; the training text is {seg_stats.get('words', 0):,} words in "
+        f"{seg_stats.get('documents', 0):,} documents).",
+        f"Held-out masked-token accuracy {held.get('mlm_accuracy')} (loss {held.get('mlm_loss')}) on "
+        f"{cfg.eval_rows} packed rows of documents never trained on (one in {cfg.heldout_every} by id hash), "
+        "whole-word masking at 15% with a fixed mask.",
+        "Held-out accuracy by step: " + ", ".join(f"{s}: {a}" for s, a in curve) + ".",
+        f"Median training speed {summary.get('median_tokens_per_s')} tokens/s.",
+    ]
+    if notes:
+        lines.append(notes)
+    data_files = {Path(s).name: s for s in cfg.sources if Path(s).is_file()}
+    write_model_card(dest, kind="fill-mask", base_model=None, config=summary["config"], data_files=data_files,
+                     extra={"title": dest.name, "corpus": "vn-gov-ner pretraining text",
+                            "sources": list(cfg.source_notes),
+                            "summary": "A 4-layer RoBERTa encoder in PhoBERT's format (word-segmented input, "
+                                       f"`_`-joined words, old tone placement, its own {len(_vocab(dest)):,}-token BPE) "
+                                       "pretrained with whole-word masked language modelling on raw Vietnamese "
+                                       "news, encyclopedia and legal explainer text, for the vn-gov-ner offline model.",
+                            "notes": "\n".join(f"- {line}" for line in lines)})
+    return dest
+
+
+def _vocab(folder: Path) -> list[str]:
+    return (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
