@@ -4,6 +4,7 @@ PY      ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
 BASE    ?=
+CONFIG  ?= compact
 FILES   ?=
 STAMP   := $(VENV)/.installed
 
@@ -13,7 +14,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[test,underthesea,serve]'
+	$(BIN)/python -m pip install -q -e '.[test,underthesea,serve,pretrain]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -22,7 +23,7 @@ corpus: setup
 	$(BIN)/python -m scripts.corpus build
 
 demo: setup
-	$(BIN)/python -m scripts.demo $(if $(BASE),--base $(BASE)) $(FILES)
+	$(BIN)/python -m scripts.demo --config $(CONFIG) $(if $(BASE),--base $(BASE)) $(FILES)
 
 test: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -1,4 +1,5 @@
-"""The main job (`make demo`): train or reuse the compact offline model (or fine-tune PhoBERT
+"""The main job (`make demo`): fine-tune (or reuse) the compact offline model from the shipped
+pretrained encoder (or train it from scratch with --config compact_scratch, or fine-tune PhoBERT
 with --base), predict the corpus test split and any files given, print scores and a summary."""
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="vn-ner-demo", description=__doc__)
     ap.add_argument("files", nargs="*", help="extra .txt/.jsonl files or folders to run the model on")
     ap.add_argument("--base", default=None, help="PhoBERT hub id or local folder to fine-tune instead")
+    ap.add_argument("--config", default="compact",
+                    help="compact (the shipped pretrained encoder, default) or compact_scratch (random init)")
     ap.add_argument("--out", default="outputs/demo", type=Path)
     args = ap.parse_args(argv)
 
     from training.demo import DemoError, run_demo
 
     try:
-        run_demo(args.base, args.files, args.out)
+        run_demo(args.base, args.files, args.out, config=args.config)
     except DemoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -124,6 +124,30 @@ def test_demo_cache_key_follows_config_data_and_training_code(tmp_path, monkeypa
     assert demo.cache_key(cfg) != key
 
 
+def test_demo_default_fine_tunes_the_shipped_encoder_and_names_unknown_configs():
+    import training.demo as demo
+    from training.train import load_config
+
+    cfg = demo._resolve(load_config(demo.CONFIGS / "compact.yaml"))
+    assert cfg.init == "pretrained" and cfg.base_model.endswith("models/vn-news-roberta-compact")
+    assert load_config(demo.CONFIGS / "compact_scratch.yaml").init == "from_config"
+    with pytest.raises(demo.DemoError, match="compact, compact_scratch"):
+        demo.prepare_model(None, log=lambda *_: None, config="nope")
+
+
+def test_demo_cache_key_follows_the_encoder_weights(tmp_path):
+    import dataclasses
+
+    import training.demo as demo
+    from training.train import load_config
+
+    (tmp_path / "model.safetensors").write_bytes(b"one")
+    cfg = dataclasses.replace(load_config(demo.CONFIGS / "compact.yaml"), base_model=str(tmp_path))
+    key = demo.cache_key(cfg)
+    (tmp_path / "model.safetensors").write_bytes(b"two")
+    assert demo.cache_key(cfg) != key
+
+
 def test_checkpoint_metric_decodes_like_inference():
     """The dev metric that picks the checkpoint runs the inference decoder: two adjacent
     same-type B- tags in one sentence are one entity, a DATE with no number is none."""

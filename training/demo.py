@@ -1,7 +1,9 @@
 """The main job: train (or reuse) a model, predict the test split and given files, score.
 
-Used by `make demo`. The compact model trains from scratch on the shipped corpus (no
-download); with `base` set, a pre-trained PhoBERT is fine-tuned instead. The trained
+Used by `make demo`. The compact model fine-tunes the project's own pretrained encoder
+(`models/`, shipped in the repository, no download) on the corpus; `config="compact_scratch"`
+trains the same shape from random weights (the baseline); with `base` set, a pre-trained
+PhoBERT is fine-tuned instead. The trained
 folder is cached under `.cache/` and reused while its config, data and the code that
 shapes training (see TRAINING_CODE) are unchanged.
 """
@@ -37,6 +39,8 @@ def cache_key(cfg: TrainConfig) -> str:
     """Same key, same trained model: config, data files and the training code."""
     data = dataclasses.asdict(cfg)
     data["data"] = [file_sha256(p) for p in (cfg.train_file, cfg.dev_file)]
+    weights = Path(cfg.base_model) / "model.safetensors"
+    data["base_weights"] = file_sha256(str(weights)) if weights.is_file() else None
     data["code"] = [file_sha256(ROOT / p) for p in TRAINING_CODE]
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
@@ -45,10 +49,12 @@ def _resolve(cfg: TrainConfig) -> TrainConfig:
     fix = {k: str(ROOT / v) for k in ("train_file", "dev_file", "test_file", "output_dir", "tokenizer")
            if (v := getattr(cfg, k)) and not Path(v).is_absolute() and not (k == "tokenizer" and "/" in v
                                                                            and not v.startswith("."))}
+    if not Path(cfg.base_model).is_absolute() and (ROOT / cfg.base_model).is_dir():  # a shipped encoder
+        fix["base_model"] = str(ROOT / cfg.base_model)
     return dataclasses.replace(cfg, **fix)
 
 
-def prepare_model(base: str | None, log=print) -> Path:
+def prepare_model(base: str | None, log=print, config: str = "compact") -> Path:
     """Train unless an identical run is cached; returns the model folder."""
     from training.train import train
 
@@ -56,23 +62,30 @@ def prepare_model(base: str | None, log=print) -> Path:
         slug = base.strip("/").replace("/", "--")
         cfg = load_config(CONFIGS / "phobert.yaml", {"base_model": base, "output_dir": f".cache/phobert/{slug}"})
     else:
-        cfg = load_config(CONFIGS / "compact.yaml")
+        path = CONFIGS / f"{config}.yaml"
+        if not path.is_file():
+            known = ", ".join(sorted(p.stem for p in CONFIGS.glob("compact*.yaml")))
+            raise DemoError(f"no config {config!r} in {CONFIGS}; choose one of {known}")
+        cfg = load_config(path)
     cfg = _resolve(cfg)
+    if not base and cfg.init == "pretrained":
+        _check_base(cfg.base_model)
     out = Path(cfg.output_dir)
     key = cache_key(cfg)
     if (out / "cache_key.txt").is_file() and (out / "cache_key.txt").read_text() == key:
         log(f"using the cached model in {out} (delete it to retrain)")
         return out
-    if not base:
+    if not base and cfg.init == "from_config" and cfg.tokenizer:
         from training.tokenizer import build_tokenizer
 
         log("building the compact tokenizer from the training split ...")
         build_tokenizer(cfg.train_file, cfg.tokenizer, cfg.preprocessing)
-    else:
+    elif base:
         _check_base(base)
     if out.exists():
         shutil.rmtree(out)
-    log(f"training {'PhoBERT ' + base if base else 'the compact model'} -> {out}")
+    what = f"PhoBERT {base}" if base else f"the compact model ({config}: {cfg.init} from {cfg.base_model})"
+    log(f"training {what} -> {out}")
     t0 = time.time()
     train(cfg)
     (out / "cache_key.txt").write_text(key)
@@ -117,13 +130,13 @@ def summarise(reports_path: Path, top: int = 5) -> str:
     return "\n".join(lines)
 
 
-def run_demo(base: str | None, files: list[str], out_dir: Path, log=print) -> dict:
+def run_demo(base: str | None, files: list[str], out_dir: Path, log=print, config: str = "compact") -> dict:
     from model.batch import run_batch
     from model.predictor import Predictor
     from training.evaluate import evaluate_documents, format_table, predict_documents
     from training.corpus import read_jsonl
 
-    model_dir = prepare_model(base, log)
+    model_dir = prepare_model(base, log, config)
     predictor = Predictor.from_pretrained(str(model_dir), device="auto", dtype="float32")
     out_dir.mkdir(parents=True, exist_ok=True)
     result = {"model": str(model_dir)}
