@@ -73,6 +73,21 @@ def test_tokenizer_is_deterministic(raw_docs, tmp_path):
         assert (a / f).read_bytes() == (b / f).read_bytes()
 
 
+def test_truncated_tokenizer_is_the_smaller_run(raw_docs, tmp_path):
+    """BPE learning is greedy and ordered: the first merges of a 600-symbol run are a 400-symbol run."""
+    from training.bpe import learn_bpe
+    from training.pretrain import iter_words, segment_sources, truncate_tokenizer
+
+    cfg = tiny_cfg(raw_docs, tmp_path / "w")
+    train_text, _ = segment_sources(cfg, progress=False)
+    big = learn_bpe(iter_words(train_text), tmp_path / "big", vocab_size=600, min_frequency=2, count_cap=None)
+    small = learn_bpe(iter_words(train_text), tmp_path / "small", vocab_size=400, min_frequency=2, count_cap=None)
+    n = len((small / "bpe.codes").read_text(encoding="utf-8").splitlines())
+    cut = truncate_tokenizer(big, tmp_path / "cut", n)
+    for f in ("bpe.codes", "vocab.txt"):
+        assert sorted((cut / f).read_text().splitlines()) == sorted((small / f).read_text().splitlines())
+
+
 def test_packing_and_whole_word_masking(raw_docs, tmp_path):
     from training.pretrain import WholeWordMaskCollator, prepare_data
 
