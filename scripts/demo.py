@@ -1,6 +1,6 @@
-"""The main job (`make demo`): fine-tune (or reuse) the compact offline model from the shipped
-pretrained encoder (or train it from scratch with --config compact_scratch, or fine-tune PhoBERT
-with --base), predict the corpus test split and any files given, print scores and a summary."""
+"""The main job (`make demo`): train or reuse the compact offline model (from the pretrained
+encoder with --config compact_pretrained, or fine-tune PhoBERT with --base), predict the corpus
+test split and any files given, print scores and a summary."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("files", nargs="*", help="extra .txt/.jsonl files or folders to run the model on")
     ap.add_argument("--base", default=None, help="PhoBERT hub id or local folder to fine-tune instead")
     ap.add_argument("--config", default="compact",
-                    help="compact (the shipped pretrained encoder, default) or compact_scratch (random init)")
+                    help="compact (random init, default) or compact_pretrained (from scripts.pretrain's encoder)")
     ap.add_argument("--out", default="outputs/demo", type=Path)
     args = ap.parse_args(argv)
 

@@ -124,15 +124,20 @@ def test_demo_cache_key_follows_config_data_and_training_code(tmp_path, monkeypa
     assert demo.cache_key(cfg) != key
 
 
-def test_demo_default_fine_tunes_the_shipped_encoder_and_names_unknown_configs():
+def test_demo_configs_and_a_missing_encoder_are_named(tmp_path, monkeypatch):
+    import dataclasses
+
     import training.demo as demo
     from training.train import load_config
 
-    cfg = demo._resolve(load_config(demo.CONFIGS / "compact.yaml"))
-    assert cfg.init == "pretrained" and cfg.base_model.endswith("models/vn-news-roberta-compact")
-    assert load_config(demo.CONFIGS / "compact_scratch.yaml").init == "from_config"
-    with pytest.raises(demo.DemoError, match="compact, compact_scratch"):
+    assert load_config(demo.CONFIGS / "compact.yaml").init == "from_config"
+    pre = load_config(demo.CONFIGS / "compact_pretrained.yaml")
+    assert pre.init == "pretrained" and pre.base_model == ".cache/pretrain/encoder"
+    with pytest.raises(demo.DemoError, match="compact, compact_pretrained"):
         demo.prepare_model(None, log=lambda *_: None, config="nope")
+    monkeypatch.setattr(demo, "ROOT", tmp_path)  # no encoder under this root
+    with pytest.raises(demo.DemoError, match="scripts.pretrain"):
+        demo.prepare_model(None, log=lambda *_: None, config="compact_pretrained")
 
 
 def test_demo_cache_key_follows_the_encoder_weights(tmp_path):

@@ -1,11 +1,10 @@
 """The main job: train (or reuse) a model, predict the test split and given files, score.
 
-Used by `make demo`. The compact model fine-tunes the project's own pretrained encoder
-(`models/`, shipped in the repository, no download) on the corpus; `config="compact_scratch"`
-trains the same shape from random weights (the baseline); with `base` set, a pre-trained
-PhoBERT is fine-tuned instead. The trained
-folder is cached under `.cache/` and reused while its config, data and the code that
-shapes training (see TRAINING_CODE) are unchanged.
+Used by `make demo`. The compact model (`compact.yaml`) trains from random weights on the
+shipped corpus (no download); `config="compact_pretrained"` fine-tunes the same shape from the
+encoder that `scripts/pretrain.py` makes; with `base` set, a pre-trained PhoBERT is fine-tuned
+instead. The trained folder is cached under `.cache/` and reused while its config, data, base
+weights and the code that shapes training (see TRAINING_CODE) are unchanged.
 """
 from __future__ import annotations
 
@@ -49,8 +48,8 @@ def _resolve(cfg: TrainConfig) -> TrainConfig:
     fix = {k: str(ROOT / v) for k in ("train_file", "dev_file", "test_file", "output_dir", "tokenizer")
            if (v := getattr(cfg, k)) and not Path(v).is_absolute() and not (k == "tokenizer" and "/" in v
                                                                            and not v.startswith("."))}
-    if not Path(cfg.base_model).is_absolute() and (ROOT / cfg.base_model).is_dir():  # a shipped encoder
-        fix["base_model"] = str(ROOT / cfg.base_model)
+    if cfg.base_model.startswith(".") or (not Path(cfg.base_model).is_absolute() and (ROOT / cfg.base_model).is_dir()):
+        fix["base_model"] = str(ROOT / cfg.base_model)  # a local encoder folder, relative to the repo
     return dataclasses.replace(cfg, **fix)
 
 
@@ -94,7 +93,10 @@ def prepare_model(base: str | None, log=print, config: str = "compact") -> Path:
 
 
 def _check_base(base: str) -> None:
-    """Fail early, in words, when a hub id cannot be fetched."""
+    """Fail early, in words, when a hub id cannot be fetched or a local encoder is missing."""
+    if base.startswith((".", "/")) and not Path(base).exists():  # a local folder, not a hub id
+        raise DemoError(f"no encoder at {base}: make it with `python -m scripts.pretrain --config "
+                        "training/configs/pretrain_compact.yaml`, or run plain `make demo`")
     if Path(base).exists():
         folder = Path(base)
         missing = [f for f in ("config.json", "vocab.txt", "bpe.codes") if not (folder / f).is_file()]
