@@ -145,6 +145,7 @@ def test_pretraining_lowers_loss_resumes_and_fine_tunes(raw_docs, tmp_path, tiny
     assert f"Tokens seen: {90 * 16 * 64:,}" in card and "CC BY-SA" in card and "Held-out accuracy by step" in card
     enc = work / "encoder"
     assert (enc / "model.safetensors").is_file() and (enc / "vocab.txt").is_file()
+    assert read_front_matter(enc / "README.md")["pipeline_tag"] == "fill-mask"  # every saved folder has its card
     RobertaForMaskedLM.from_pretrained(str(enc))
     clf = AutoModelForTokenClassification.from_pretrained(str(enc), num_labels=11)
     mlm = RobertaForMaskedLM.from_pretrained(str(enc))

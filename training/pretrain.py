@@ -584,6 +584,7 @@ def save_encoder(trainer, tokenizer, cfg: PretrainConfig, final: dict, seconds: 
     }
     (out / "pretraining_summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1),
                                                   encoding="utf-8")
+    write_encoder_card(cfg, out)
     return out
 
 
@@ -594,11 +595,8 @@ ENCODER_FILES = ("model.safetensors", "config.json", "vocab.txt", "bpe.codes", "
 
 def export_encoder(cfg: PretrainConfig, dest: str | Path, notes: str | None = None) -> Path:
     """Copy the finished encoder (weights, config, tokenizer, log) to `dest` — e.g. `models/<name>`,
-    the folder the repository ships — and write its model card: sources and their licences,
-    tokens seen, steps, held-out masked-token accuracy, the config."""
+    the folder the repository ships — with its model card."""
     import shutil
-
-    from model.card import write_model_card
 
     src, dest = Path(cfg.output_dir), Path(dest)
     if not (src / "model.safetensors").is_file():
@@ -607,9 +605,18 @@ def export_encoder(cfg: PretrainConfig, dest: str | Path, notes: str | None = No
     for name in ENCODER_FILES:
         if (src / name).is_file():
             shutil.copy2(src / name, dest / name)
-    summary = json.loads((src / "pretraining_summary.json").read_text(encoding="utf-8"))
+    write_encoder_card(cfg, dest, notes)
+    return dest
+
+
+def write_encoder_card(cfg: PretrainConfig, dest: Path, notes: str | None = None) -> Path:
+    """The encoder folder's model card: sources and their licences, tokens seen, steps,
+    held-out masked-token accuracy by step, speed, the config."""
+    from model.card import write_model_card
+
+    summary = json.loads((dest / "pretraining_summary.json").read_text(encoding="utf-8"))
     held = summary.get("heldout") or {}
-    curve = [(r["step"], r["eval_mlm_accuracy"]) for r in map(json.loads, (src / "pretraining_log.jsonl")
+    curve = [(r["step"], r["eval_mlm_accuracy"]) for r in map(json.loads, (dest / "pretraining_log.jsonl")
              .read_text(encoding="utf-8").splitlines()) if "eval_mlm_accuracy" in r]
     seg = Path(cfg.work_dir) / SEGMENTED / "stats.json"
     seg_stats = json.loads(seg.read_text()) if seg.is_file() else {}
@@ -626,15 +633,16 @@ def export_encoder(cfg: PretrainConfig, dest: str | Path, notes: str | None = No
     if notes:
         lines.append(notes)
     data_files = {Path(s).name: s for s in cfg.sources if Path(s).is_file()}
-    write_model_card(dest, kind="fill-mask", base_model=None, config=summary["config"], data_files=data_files,
+    shape = summary["config"].get("model_config") or {}
+    return write_model_card(dest, kind="fill-mask", base_model=None, config=summary["config"], data_files=data_files,
                      extra={"title": dest.name, "corpus": "vn-gov-ner pretraining text",
                             "sources": list(cfg.source_notes),
-                            "summary": "A 4-layer RoBERTa encoder in PhoBERT's format (word-segmented input, "
+                            "summary": f"A RoBERTa encoder ({shape.get('num_hidden_layers')} layers x "
+                                       f"{shape.get('hidden_size')}) in PhoBERT's format (word-segmented input, "
                                        f"`_`-joined words, old tone placement, its own {len(_vocab(dest)):,}-token BPE) "
                                        "pretrained with whole-word masked language modelling on raw Vietnamese "
                                        "news, encyclopedia and legal explainer text, for the vn-gov-ner offline model.",
                             "notes": "\n".join(f"- {line}" for line in lines)})
-    return dest
 
 
 def _vocab(folder: Path) -> list[str]:
