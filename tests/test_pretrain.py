@@ -211,3 +211,14 @@ def test_shipped_encoder_predicts_masked_words_and_fine_tunes(tiny_jsonl, tmp_pa
                       logging_steps=100, seed=1)
     train(cfg)
     assert (out / "model.safetensors").is_file()
+
+
+def test_unknown_pretraining_setting_is_named(tmp_path):
+    from training.pretrain import load_pretrain_config
+
+    cfg = tmp_path / "p.yaml"
+    cfg.write_text("sources: [a.jsonl]\nwork_dir: w\noutput_dir: o\nmax_step: 10\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown setting.*max_step"):
+        load_pretrain_config(cfg)
+    cfg.write_text("sources: [a.jsonl]\nwork_dir: w\noutput_dir: o\n", encoding="utf-8")
+    assert load_pretrain_config(cfg, {"max_steps": 10}).max_steps == 10

@@ -88,19 +88,9 @@ class PretrainConfig:
 
 def load_pretrain_config(path: str | Path, overrides: dict[str, Any] | None = None) -> PretrainConfig:
     """Read a YAML/JSON config; unknown keys are an error naming the key."""
-    text = Path(path).read_text(encoding="utf-8")
-    if str(path).endswith((".yaml", ".yml")):
-        import yaml
+    from training.train import read_settings
 
-        data = yaml.safe_load(text) or {}
-    else:
-        data = json.loads(text)
-    data.update(overrides or {})
-    known = {f.name for f in dataclasses.fields(PretrainConfig)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ValueError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-    return PretrainConfig(**data)
+    return PretrainConfig(**read_settings(path, overrides, PretrainConfig))
 
 
 # ---------------------------------------------------------------- 1. segmentation

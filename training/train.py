@@ -71,8 +71,9 @@ class TrainConfig:
                                      max_length=self.max_length, stride=self.stride)
 
 
-def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
-    """Read a YAML or JSON config; unknown keys are an error naming the key."""
+def read_settings(path: str | Path, overrides: dict[str, Any] | None, cls: type) -> dict[str, Any]:
+    """A YAML or JSON config file plus overrides, as a dict; a key that is not a field of the
+    dataclass `cls` is an error naming it (a typo must not be silently ignored)."""
     text = Path(path).read_text(encoding="utf-8")
     if str(path).endswith((".yaml", ".yml")):
         import yaml
@@ -81,10 +82,16 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Tr
     else:
         data = json.loads(text)
     data.update(overrides or {})
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ValueError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    return data
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """Read a YAML or JSON training config; unknown keys are an error naming the key."""
+    data = read_settings(path, overrides, TrainConfig)
     base = Path(path).parent
     for key in ("train_file", "dev_file", "test_file"):  # data paths are relative to the config file
         if data.get(key) and not Path(data[key]).is_absolute() and not Path(data[key]).exists():
