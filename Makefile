@@ -7,6 +7,8 @@ BASE    ?=
 CONFIG  ?= compact
 FILES   ?=
 STAMP   := $(VENV)/.installed
+# the corpus splits are built from the inline-tag sources, not kept in git
+SPLITS  := annotations/corpus/train.jsonl
 
 .PHONY: setup demo test corpus clean
 
@@ -17,7 +19,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test,underthesea,serve,pretrain]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(SPLITS): $(STAMP) $(wildcard annotations/authoring/*/*.txt)
+	$(BIN)/python -m scripts.corpus build
+
+setup: $(STAMP) $(SPLITS)
 
 corpus: setup
 	$(BIN)/python -m scripts.corpus build

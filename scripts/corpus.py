@@ -26,25 +26,24 @@ def _split_files(paths: list[str]) -> list[Path]:
 
 
 def _load(paths: list[str]):
+    from training.authoring import ensure_splits
     from training.corpus import read_jsonl
+
+    if not paths:
+        ensure_splits(SRC, CORPUS)
 
     return [d for p in _split_files(paths) for d in read_jsonl(p)]
 
 
 def cmd_build(args) -> int:
-    from training.authoring import load_sources
-    from training.corpus import assign_splits, validate, write_jsonl
+    from training.authoring import build_splits
 
-    docs, problems = load_sources([args.src])
-    problems += validate(docs)
+    sizes, problems = build_splits(args.src, args.out, skip_bad=args.skip_bad)
     for p in problems:
         print("PROBLEM", p, file=sys.stderr)
     if problems and not args.skip_bad:
         return 1
-    bad = {d.id for d in docs if any(p.startswith(f"{d.id}:") for p in problems)}
-    docs = [d for d in docs if d.id not in bad]
-    for split, group in assign_splits(docs).items():
-        n = write_jsonl(group, Path(args.out) / f"{split}.jsonl")
+    for split, n in sizes.items():
         print(f"{split}: {n} documents")
     return 0
 

@@ -15,6 +15,17 @@ SHARED = ROOT.parent / "shared"
 PHOBERT_DIR = SHARED / "phobert-base"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def corpus_splits() -> Path:
+    """The corpus splits are derived from annotations/authoring (not kept in git): build them
+    when missing or stale, so `pytest` works in a fresh clone without `make`."""
+    from training.authoring import ensure_splits
+
+    out = ROOT / "annotations" / "corpus"
+    ensure_splits(ROOT / "annotations" / "authoring", out)
+    return out
+
+
 @pytest.fixture(scope="session")
 def tiny_docs():
     from training.authoring import load_sources

@@ -119,6 +119,37 @@ def load_sources(paths: list[str | Path]) -> tuple[list[Document], list[str]]:
     return docs, problems
 
 
+def build_splits(src: str | Path, out: str | Path, skip_bad: bool = False) -> tuple[dict[str, int], list[str]]:
+    """Sources -> `out/{train,dev,test}.jsonl` (the fixed split); returns documents per split
+    and the problems found. With problems and not `skip_bad`, nothing is written."""
+    from training.corpus import assign_splits, validate, write_jsonl
+
+    docs, problems = load_sources([src])
+    problems += validate(docs)
+    if problems and not skip_bad:
+        return {}, problems
+    bad = {d.id for d in docs if any(p.startswith(f"{d.id}:") for p in problems)}
+    sizes = {split: write_jsonl(group, Path(out) / f"{split}.jsonl")
+             for split, group in assign_splits([d for d in docs if d.id not in bad]).items()}
+    return sizes, problems
+
+
+def ensure_splits(src: str | Path, out: str | Path) -> bool:
+    """Build the split files when missing or older than a source file (they are derived data,
+    not kept in git); returns whether it built. A broken source is an error naming it."""
+    if not Path(src).is_dir():
+        return False  # no sources here (an installed package): a missing split is named by its reader
+    targets = [Path(out) / f"{s}.jsonl" for s in ("train", "dev", "test")]
+    sources = source_files([src])
+    if all(t.is_file() for t in targets) and \
+            min(t.stat().st_mtime for t in targets) >= max((f.stat().st_mtime for f in sources), default=0):
+        return False
+    _, problems = build_splits(src, out)
+    if problems:
+        raise AuthoringError(f"cannot build the corpus splits from {src}: " + "; ".join(problems[:5]))
+    return True
+
+
 def _check(args: argparse.Namespace) -> int:
     docs, problems = load_sources(args.paths)
     for d in docs:

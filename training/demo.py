@@ -57,6 +57,10 @@ def prepare_model(base: str | None, log=print, config: str = "compact") -> Path:
     """Train unless an identical run is cached; returns the model folder."""
     from training.train import train
 
+    from training.authoring import ensure_splits
+
+    if ensure_splits(ROOT / "annotations" / "authoring", ROOT / "annotations" / "corpus"):
+        log("built the corpus splits from annotations/authoring")
     if base:
         slug = base.strip("/").replace("/", "--")
         cfg = load_config(CONFIGS / "phobert.yaml", {"base_model": base, "output_dir": f".cache/phobert/{slug}"})
