@@ -26,9 +26,10 @@ def tagged(body: str) -> tuple[str, list[dict]]:
                   for s in spans]
 
 
-def links_of(body: str) -> list[tuple[str, str, str]]:
+def links_of(body: str, field: str = "rule") -> list[tuple[str, str, str]]:
+    """(person name, role text, the link's `rule` or `pattern`) for an inline-tagged text."""
     text, ents = tagged(body)
-    return [(l["person"]["name"], l["role"]["text"], l["pattern"]) for l in link_posts(text, ents)[0]]
+    return [(l["person"]["name"], l["role"]["text"], l[field]) for l in link_posts(text, ents)[0]]
 
 
 # ============================================================================ dates
@@ -418,7 +419,7 @@ def test_parenthesis_and_is_patterns():
 def test_role_then_honorific_then_name():
     text, ents = tagged("<ROLE>Bộ trưởng Bộ Công an</ROLE>, Đại tướng <PERSON>Lương Tam Quang</PERSON> dự.")
     (link,) = link_posts(text, ents)[0]
-    assert (link["person"]["text"], link["pattern"]) == ("Lương Tam Quang", "role_honorific_person")
+    assert (link["person"]["text"], link["rule"]) == ("Lương Tam Quang", "role_honorific_person")
     assert link["org"] == {"start": ents[0]["start"] + 10, "end": ents[0]["end"], "text": "Bộ Công an",
                            "source": "role"}
 
@@ -468,7 +469,7 @@ def test_committee_member_list_with_dash():
 def test_former_post_through_truoc_do_la():
     text, ents = tagged("Đồng chí <PERSON>Dũng</PERSON> trước đó là <ROLE>Phó Trưởng Ban Tổ chức Tỉnh ủy</ROLE>.")
     (link,) = link_posts(text, ents)[0]
-    assert (link["pattern"], link["role"]["modifier"]) == ("person_is_role", "nguyên")
+    assert (link["rule"], link["role"]["modifier"]) == ("person_is_role", "nguyên")
 
 
 def test_role_followed_by_org_entity():
@@ -527,7 +528,9 @@ def test_link_record_shape_and_evidence():
     links, roles = link_posts(text, ents)
     assert len(roles) == 2 and len(links) == 2
     first, second = links
-    assert set(first) == {"person", "role", "org", "evidence", "confidence", "pattern"}
+    assert set(first) == {"person", "role", "org", "evidence", "confidence", "pattern", "rule", "subject",
+                          "period", "status"}
+    assert (first["pattern"], second["pattern"]) == ("apposition", "role_list")
     assert {"start", "end", "text", "title", "body"} <= set(first["role"])
     assert first["role"]["title"] == "Ủy viên" and first["role"]["body"] == "BTV Thành ủy"
     assert text[first["evidence"][0]:first["evidence"][1]] == "Hoàng Bá Nam, Ủy viên BTV Thành ủy"
