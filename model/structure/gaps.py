@@ -19,9 +19,11 @@ from dataclasses import dataclass
 
 # ----------------------------------------------------------------------------- vocabulary
 
-HONORIFIC = (r"(?:đồng chí|đ/c|ông|bà|anh|chị|đại tướng|thượng tướng|trung tướng|thiếu tướng"
-             r"|đại tá|thượng tá|trung tá|thiếu tá|pgs\.?\s*,?\s*ts\.?|gs\.?\s*,?\s*ts\.?|gs\.?|pgs\.?"
-             r"|ts\.?|ths\.?|bs\.?|ls\.?|luật sư|nhà báo|nhà giáo|tiến sĩ|thạc sĩ|kỹ sư|bác sĩ)")
+# Titles written before a name; degrees come abbreviated and chained (`PGS.TS`, `ThS.BS`, `BSCKII`).
+_DEGREE = r"(?:pgs|gs|ts|ths|bsck\s*(?:ii|i|1|2)|bs|ds|ks|kts|ls|cn|ncs|nsnd|nsưt)"
+HONORIFIC = (rf"(?:đồng chí|đ/c|ông|bà|anh|chị|đại tướng|thượng tướng|trung tướng|thiếu tướng"
+             rf"|đại tá|thượng tá|trung tá|thiếu tá|{_DEGREE}(?:\s*[.,]?\s*{_DEGREE})*\.?"
+             rf"|luật sư|nhà báo|nhà giáo|tiến sĩ|thạc sĩ|kỹ sư|bác sĩ|giáo sư|phó giáo sư)(?!\w)")
 
 
 def alt(words) -> str:
@@ -56,21 +58,24 @@ ADVERBS = (
     "nguyên", "quyền", "kể từ", "khi", "trước khi", "sau khi", "để", "người", "người được", "người từng",
     "vẫn", "còn", "tân", "theo chế độ", "giữ nguyên", "thêm", "lần lượt", "tham gia", "vào", "và",
     "nữ", "vị", "cùng lúc", "tín nhiệm", "tín nhiệm bầu", "một lần nữa", "khi ấy", "khi đó", "lúc đó",
-    "lúc ấy", "thời điểm đó", "thời điểm ấy",
+    "lúc ấy", "thời điểm đó", "thời điểm ấy", "có thời gian", "từng có thời gian", "nay",
 )
 # Words that order posts in time (`rồi`, `sau đó`): a chain through them needs a verb first.
 SEQUENCE = ("rồi", "sau đó", "tiếp đó", "tiếp theo", "trước đó", "và sau đó")
 _TIME = (r"(?:(?:từ|kể từ|đến|tới|trong|giai đoạn|nhiệm kỳ|năm|sau)\s+)?<d>"
          r"(?:\s*(?:-|đến|tới|cho đến)\s*(?:<d>|nay|hiện nay))?(?:\s+(?:đến|tới)\s+(?:nay|hiện nay))?")
 _TERM = (r"(?:(?:ở\s+|trong\s+)?nhiệm kỳ\s+(?:<d>|mới|trước|này|tới|qua|sau)|khóa\s+[ivxlc\d]+|khóa mới"
-         r"|lần thứ\s+[ivxlc\d]+|đến nay|hiện nay|(?:công tác|làm việc|học tập)\s+(?:tại|ở)\s+<o>)")
+         r"|lần thứ\s+[ivxlc\d]+|đến nay|hiện nay|(?:công tác|làm việc|học tập)\s+(?:tại|ở)\s+<o>"
+         r"|phụ trách\s+<o>|phụ trách(?:\s+[^\W\d_<]+){1,3}(?=\s*,)|\(\s*cũ\s*\)|\(\s*nay là\s+<o>\s*\))")
 
 _VERB_RE = re.compile(rf"(?<!\w)(?:{alt(APPOINT + DISMISS + HOLD)})(?!\w)")
 _DISMISS_RE = re.compile(rf"(?<!\w)(?:{alt(DISMISS)})(?!\w)")
 _APPOINT_RE = re.compile(rf"(?<!\w)(?:{alt(APPOINT)})(?!\w)")
 _WORD = rf"(?:{alt(APPOINT + DISMISS + HOLD + ADVERBS)})"
 _BIRTH = r"\(\s*(?:(?:sinh|sn|năm sinh)\s*(?:ngày|năm)?\s*)?<d>\s*\)|,\s*sinh\s+(?:ngày\s+|năm\s+)?<d>\s*,"
-_PIECE = rf"(?:{_BIRTH}|{_TIME}|{_TERM}|{_WORD}|<o>|<doc>|[,:;()\-]|¶)"
+# `được <agent> bổ nhiệm`: the appointing post or person, masked by the linker (`posts`).
+_AGENT = rf"được\s+(?:{HONORIFIC}\s*)*<[rp]>"
+_PIECE = rf"(?:{_BIRTH}|{_AGENT}|{_TIME}|{_TERM}|{_WORD}|<o>|<doc>|[,:;()\-]|¶)"
 # A piece ending in a letter must end a word (`cử` is not the start of `cửa`).
 _PIECE_RE = re.compile(rf"\s*{_PIECE}(?:(?<=\w)(?!\w)|(?<!\w))")
 _TIME_ONLY_RE = re.compile(rf"\s*(?:{_TIME}|{_TERM}|[,()\-])(?:(?<=\w)(?!\w)|(?<!\w))")
@@ -107,7 +112,9 @@ _CAREER_DATES = re.compile(
 _JOB = re.compile(r"\s*(?:[^\W\d_]+\s+){0,3}[^\W\d_]+\s*,\s*")
 _BIO_FIELD = re.compile(r"\s*(?:[-+•*]\s*)?(?:chức vụ|chức danh|chức vụ hiện nay|chức vụ hiện tại"
                         r"|chức vụ đảng|chức vụ chính quyền)\s*:\s*")
+_BULLET = re.compile(r"\s*[-+•*]?\s*")
 _MODIFIER_TAIL = re.compile(r"(?:^|(?<=\s)|(?<=[,(\-]))(?:nguyên|quyền)\s*$")
+_VERB_AT_END = re.compile(rf"(?<!\w)(?:{alt(APPOINT + DISMISS + HOLD)})\s*(?:nguyên\s+|quyền\s+)?$")
 _RESPECTIVELY = re.compile(r"(?<!\w)lần lượt(?!\s+(?:qua|giữ|là))")
 
 
@@ -162,9 +169,17 @@ def _predicate(gap: str) -> bool:
 # What a sentence may say about a person before it names a post: `A là người dân tộc
 # M'nông, từng giữ chức ...`, `A sinh năm 1975, quê Thái Nguyên, từng là ...`.
 _DESCRIPTION = re.compile(r"\s*(?:là|vốn là|người|sinh|quê|năm nay|dân tộc|tốt nghiệp|có|từng học|tiến sĩ|thạc sĩ"
-                          r"|kỹ sư|cử nhân|\d+ tuổi|nguyên)"
+                          r"|kỹ sư|cử nhân|\d+ tuổi|nguyên|huyện|tỉnh|xã|thành phố|thị xã|quận|phường)"
                           r"(?:\s+(?:[^\W\d_][\w']*|<d>|<o>|\d+)){0,8}\s*")
 _APPOINTED_BEFORE = re.compile(rf"(?<!\w)(?:{alt(APPOINT)})(?:\s+(?:lại|bổ sung|và giao))?\s*,?\s*(?:{HONORIFIC}\s*)*$")
+
+
+_PASSIVE_BEFORE_AGENT = re.compile(rf"(?<!\w)được\s*(?:{HONORIFIC}\s*)*$")
+
+
+def passive_agent(gap_before: str) -> bool:
+    """`A được <agent> bổ nhiệm làm X`: the name or post after `được` is who appoints."""
+    return bool(_PASSIVE_BEFORE_AGENT.search(gap_before))
 
 
 def appointed_before(text_before: str) -> bool:
@@ -174,7 +189,7 @@ def appointed_before(text_before: str) -> bool:
 
 def _described(gap: str) -> str | None:
     """The predicate after leading descriptive clauses, or None when there are none."""
-    parts = gap.split(",")
+    parts = re.split(r"[,;]", gap)
     n = 1 if len(parts) > 2 and not parts[0].strip() else 0  # `A, nguyên chuyên viên <o>, hiện là`
     first = n
     while n < len(parts) - 1 and _DESCRIPTION.fullmatch(parts[n]):
@@ -187,10 +202,20 @@ def _career_opening(gap: str) -> bool:
     if m is None:
         return False
     rest = gap[m.end():]
-    if rest.startswith(":"):
-        rest = rest[1:]
-        return not rest.strip() or bool(_JOB.fullmatch(rest)) or _predicate(rest)
-    return _predicate(rest) and not rest.startswith(",")
+    colon = rest.startswith(":")
+    rest = rest[1:] if colon else rest
+    if rest.lstrip().startswith(","):
+        return False
+    if _predicate(rest):
+        return True
+    job = re.match(r"\s*(?:là|làm)\s+" if not colon else r"\s*(?:(?:là|làm)\s+)?", rest)
+    if job is None:
+        return False
+    rest = rest[job.end():]
+    job = _JOB.match(rest)  # `chuyên viên, rồi`, `là giảng viên,`
+    if job:
+        rest = rest[job.end():]
+    return not rest.strip() or _predicate(rest) or bool(_CHAIN_AND.fullmatch(rest))
 
 
 def read_head(gap: str, head: str) -> Reading | None:
@@ -199,7 +224,9 @@ def read_head(gap: str, head: str) -> Reading | None:
     if head == "career":
         if _career_opening(gap):
             return Reading("career", "career_line")
-        return Reading("other", "bio_field") if _BIO_FIELD.fullmatch(gap) else None
+        if _BIO_FIELD.fullmatch(gap) or _BULLET.fullmatch(gap):
+            return Reading("other", "bio_field")
+        return None
     if "¶" in gap and not re.fullmatch(r".*,\s*¶\s*", gap):
         return None
     if head == "person" and _APPOSITION.fullmatch(gap):
@@ -207,6 +234,8 @@ def read_head(gap: str, head: str) -> Reading | None:
             gap.replace("¶", "").strip()[-1:], "person_comma_role")
         return Reading("apposition", rule)
     described = _described(gap) if head in ("person", "pronoun") else None
+    if described is not None and not described.strip() and head == "person":
+        return Reading("apposition", "person_described_role")  # `A sinh năm 1979, nguyên Phó Chủ tịch ...`
     if described is not None and _predicate(described):
         gap = described
     if _predicate(gap):
@@ -227,6 +256,7 @@ class Link:
 
 _CHAIN_PLAIN = re.compile(r"\s*(?:,|-|,?\s*kiêm(?:\s+nhiệm)?|,?\s*đồng thời(?:\s+là)?|\)?\s*,)\s*")
 _CHAIN_ORG = re.compile(r"\s*,\s*<o>\s*,\s*")
+_JOINERS = re.compile(rf"(?<!\w)(?:và|{alt(SEQUENCE)})(?!\w)")
 _CHAIN_AND = re.compile(rf"\s*[,;]?\s*(?:và|{alt(SEQUENCE)})\s*,?\s*")
 
 
@@ -246,9 +276,11 @@ def read_chain(gap: str) -> Link | None:
         return None
     verb = verb_pattern(gap)
     if verb is None:
-        # dates and terms only: `(2004 - 2010),`, `từ <d> đến <d>,`
-        if "<d>" in gap and _made_of(gap, _TIME_ONLY_RE):
-            return Link(None, False)
+        # dates and terms only: `(2004 - 2010),`, `từ <d> đến <d>,`, `khóa XII,`, `phụ trách <o>,`;
+        # with `và`/`rồi` too (`(cũ) và`), only under a verb
+        joined = _JOINERS.sub(" , ", gap)
+        if re.search(r"[,()\-]", joined) and _made_of(joined, _TIME_ONLY_RE):
+            return Link(None, joined != gap)
         return None
     return Link(verb, False)
 
@@ -259,6 +291,8 @@ def read_forward(gap: str, before_role: str) -> Reading | None:
     gap = gap.strip()
     for pattern, name, rule in _ROLE_TO_PERSON:
         if pattern.fullmatch(gap):
+            if rule == "role_honorific_person" and _VERB_AT_END.search(before_role):
+                return None  # `Khi ông làm Bí thư, đồng chí A là Chủ tịch`: the post is not A's
             return Reading(name, rule)
     if _DISMISS_FORWARD.fullmatch(gap) and _DISMISS_BEFORE_ROLE.search(before_role):
         return Reading("dismissal", "dismissed_role_person")

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 from model.structure.confidence import confidence_of
 from model.structure.dates import fold, gap_text, masked_gap, parse_date, span_view
-from model.structure.gaps import (APPOINT, HONORIFIC, VERB_RULES, Reading, alt, appointed_before, read_chain,
-                                  read_forward, read_head, read_replaced, respectively, verb_pattern)
+from model.structure.gaps import (APPOINT, HONORIFIC, VERB_RULES, Reading, alt, appointed_before, passive_agent,
+                                  read_chain, read_forward, read_head, read_replaced, respectively, verb_pattern)
 from model.structure.names import genders, resolve_names
 from model.structure.roles import SUBUNIT_HEADS, modifier_before, parse_role
 from model.structure.subjects import find_subjects
@@ -45,7 +45,7 @@ _PLURAL_BEFORE = re.compile(
     rf"(?:(?:được|đã|vừa|cũng|tiếp tục|đều)\s+)*(?:(?:{alt(APPOINT)})(?:\s+(?:làm|giữ chức|là))?\s+)?"
     r"(?:nguyên\s+|quyền\s+)?$")
 _PLURAL_OPENING = re.compile(rf"\s*(?:<o>\s*)?(?:(?:nhiệm kỳ\s+(?:<d>|mới)|khóa\s+[ivxlc\d]+)\s*)?"
-                             rf"(?:,?\s*(?:hiện\s+|nay\s+|mới\s+)?(?:gồm(?:\s+có)?|là)\s*)?:?\s*(?:{HONORIFIC}\s*)*")
+                             rf"(?:,?\s*(?:còn lại\s+|hiện\s+|nay\s+|mới\s+)?(?:gồm(?:\s+có)?|là)\s*)?:?\s*(?:{HONORIFIC}\s*)*")
 _PLURAL_NEXT = re.compile(rf"\s*(?:\([^()<>]{{0,30}}\)\s*)?(?:,|;|và|, và)\s*(?:{HONORIFIC}\s*)*")
 _COORDINATION_BEFORE = re.compile(r"\s*,?\s*(?:và|hoặc|cùng|với)\s*")
 
@@ -149,6 +149,16 @@ class _Linker:
                 return []
             if self.label(p) == "ROLE":
                 link = read_chain(gap.text)
+                agent = self._agent_skip(p, gap) if link is not None and link.verb else None
+                if agent is not None:  # `ông được <Giám đốc X> giao quyền <Hiệu trưởng>`
+                    p, gap = agent
+                    node = self.nodes[p]
+                    head = "person" if node["label"] == "PERSON" else node["kind"]
+                    reading = read_head(gap.text, head)
+                    if reading is None:
+                        return []
+                    path.insert(0, gap)
+                    return [_Hit(p, r, self._name_pattern(reading, verb or link.verb, steps), path)]
                 if link is None:
                     return []
                 if link.verb:
@@ -160,7 +170,16 @@ class _Linker:
             node = self.nodes[p]
             head = "person" if node["label"] == "PERSON" else node["kind"]
             reading = read_head(gap.text, head)
-            if reading is None or (needs_verb and reading.pattern in ("apposition", "career")):
+            if reading is not None and head == "person" and reading.pattern != "apposition" and p > 0:
+                agent = self._agent_skip(p, gap)
+                if agent is not None:  # `A được ông B bổ nhiệm làm X`: X is A's
+                    p, gap = agent
+                    node = self.nodes[p]
+                    head = "person" if node["label"] == "PERSON" else node["kind"]
+                    reading = read_head(gap.text, head)
+                elif passive_agent(self.between(p - 1, p).text if self.between(p - 1, p) else ""):
+                    return []
+            if reading is None or (needs_verb and reading.pattern == "apposition"):
                 return []
             path.insert(0, gap)
             if head == "person" and reading.pattern == "other" and appointed_before(
@@ -175,6 +194,18 @@ class _Linker:
                 hits += [_Hit(q, r, reading, path) for q in others]
             return hits
         return []
+
+    def _agent_skip(self, agent: int, gap_after: Gap) -> tuple[int, Gap] | None:
+        """When node `agent` stands after `được` (who appoints, not who is appointed), the
+        node before it and the gap from there with the agent masked; else None."""
+        s = agent - 1
+        if s < 0 or self.label(s) not in ("PERSON", "SUBJ"):
+            return None
+        before = self.between(s, agent)
+        if before is None or not passive_agent(before.text):
+            return None
+        label = "<r>" if self.label(agent) == "ROLE" else "<p>"
+        return s, Gap(f"{before.text} {label} {gap_after.text}".strip(), before.dates + gap_after.dates)
 
     @staticmethod
     def _name_pattern(reading: Reading, verb: str | None, steps: int) -> Reading:

@@ -31,6 +31,8 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“”(]\s*|\n\s*)$")
 # A career line opens with a date (`8/2002 - 4/2008:`, `- Từ 1993 - 2007:`, `Năm 2005:`).
 _CAREER_OPENING = re.compile(r"\s*(?:[-+•*–]\s*)?(?:\d{1,2}\s*[.)]\s*)?(?:(?:từ|năm|tháng)\s+)?$", re.IGNORECASE)
 _BIO_FIELD_OPENING = re.compile(r"\s*(?:[-+•*]\s*)?chức (?:vụ|danh)", re.IGNORECASE)
+_POSTS_HEADING = re.compile(r"\s*(?:[-+•*]\s*)?chức (?:vụ|danh)[^:]{0,25}:\s*", re.IGNORECASE)
+_BULLET_LINE = re.compile(r"\s*[-+•*]\s*\S")
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -89,6 +91,19 @@ def _pronouns(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
     return out
 
 
+_SUBORDINATE = re.compile(r"(?<!\w)(?:khi|lúc|sau khi|trước khi|trong khi|nếu|để|vì|do)\s[^,;]*$")
+
+
+def _in_subordinate_clause(text: str, person: dict, pronoun_start: int) -> bool:
+    """`Khi ông Thịnh đi chữa bệnh, ông được giao ...`: the name in a `khi ...` clause before
+    the pronoun is not who the pronoun means."""
+    between = text[person["end"]:pronoun_start]
+    if "," not in between or re.search(r"[.!?\n]", between):
+        return False
+    sentence_start = max(text.rfind(m, 0, person["start"]) for m in (". ", "\n", "; ")) + 1
+    return bool(_SUBORDINATE.search(fold(text[sentence_start:person["start"]]).text))
+
+
 def _gender_fits(word: str, person: dict, gender: dict[str, str]) -> bool:
     want = GENDER_WORDS.get(word)
     have = gender.get(name_key(person["name"]))
@@ -110,7 +125,7 @@ def find_subjects(text: str, entities: list[dict], persons: list[dict], gender: 
             opens_paragraph = not text[line_start:start].strip()
             if not opens_paragraph or here - there > PRONOUN_LOOKBACK:
                 continue
-        if not _gender_fits(word, persons[p], gender):
+        if not _gender_fits(word, persons[p], gender) or _in_subordinate_clause(text, persons[p], start):
             continue
         subjects.append({"label": "SUBJ", "kind": "pronoun", "start": start, "end": end,
                          "text": text[start:end], "person": p})
@@ -139,10 +154,16 @@ def _career_openings(text: str, entities: list[dict]) -> list[tuple[int, bool]]:
         if _CAREER_OPENING.fullmatch(text[clause_start:e["start"]]):
             at = clause_start + len(text[clause_start:e["start"]]) - len(text[clause_start:e["start"]].lstrip())
             out.setdefault(at, clause_start == line_start)
-    line_start = 0
+    line_start, in_list = 0, False
     for line in text.split("\n"):
+        at = line_start + len(line) - len(line.lstrip())
         if _BIO_FIELD_OPENING.match(line):
-            out.setdefault(line_start + len(line) - len(line.lstrip()), True)
+            out.setdefault(at, True)
+            in_list = _POSTS_HEADING.fullmatch(line) is not None
+        elif in_list and _BULLET_LINE.match(line):
+            out.setdefault(at, True)  # `Chức vụ hiện nay:` then `- Bí thư Tỉnh ủy;` lines
+        else:
+            in_list = False
         line_start += len(line) + 1
     return sorted(out.items())
 
