@@ -203,15 +203,25 @@ def test_find_anchor_date_looks_only_at_the_head():
     ("luật đất đai", "Luật", None, None, None, "Luật đất đai"),
     ("Bản án hình sự sơ thẩm số 45/2019/HS-ST", "Bản án", "45", "2019", "45/2019/HS-ST", "45/2019/HS-ST"),
     # older and looser styles (corpus v2: 2000s news, legal explainers)
-    ("quyết định số 700 QĐ/TTG", "Quyết định", "700", None, "700 QĐ/TTG", "700-QĐ/TTG"),
+    # a symbol missing its dash is given canonically (the structure gold's convention)
+    ("quyết định số 700 QĐ/TTG", "Quyết định", "700", None, "700-QĐ/TTG", "700-QĐ/TTG"),
     ("Nghị định 51/1999", "Nghị định", "51", "1999", None, "Nghị định 51/1999"),
     ("Quyết định số 4168/2006", "Quyết định", "4168", "2006", None, "Quyết định 4168/2006"),
     ("công văn 1732/VPCP", "Công văn", "1732", None, "1732/VPCP", "1732/VPCP"),
     ("Quyết định 2590/QĐ-BGDĐT năm 2025", "Quyết định", "2590", "2025", "2590/QĐ-BGDĐT", "2590/QĐ-BGDĐT"),
     ("Quyết định 1537/QĐ-UBND 2025", "Quyết định", "1537", "2025", "1537/QĐ-UBND", "1537/QĐ-UBND"),
     ("số 12/2025/TT-BTC", "Thông tư", "12", "2025", "12/2025/TT-BTC", "12/2025/TT-BTC"),
-    ("QĐ số 88 QĐ/UB", "Quyết định", "88", None, "88 QĐ/UB", "88-QĐ/UB"),
+    ("QĐ số 88 QĐ/UB", "Quyết định", "88", None, "88-QĐ/UB", "88-QĐ/UB"),
     ("CV 215/UBND", "Công văn", "215", None, "215/UBND", "215/UBND"),
+    # issue #16: long kind names, number-year symbols, Vietnamese letters in codes, trailing years
+    ("Trích lục bản đồ địa chính số 979/TLBĐ", "Trích lục bản đồ địa chính", "979", None, "979/TLBĐ", "979/TLBĐ"),
+    ("Biên bản vi phạm hành chính số 19/BB-VPHC", "Biên bản", "19", None, "19/BB-VPHC", "19/BB-VPHC"),
+    ("Hiến chương ASEAN", "Hiến chương", None, None, None, "Hiến chương ASEAN"),
+    ("Nghị quyết số 19-2016/NQ-CP", "Nghị quyết", "19", "2016", "19-2016/NQ-CP", "19-2016/NQ-CP"),
+    ("Kế hoạch số 423/KH-BCĐTƯATTP", "Kế hoạch", "423", None, "423/KH-BCĐTƯATTP", "423/KH-BCĐTƯATTP"),
+    ("Nghị định 51/CP năm 1996", "Nghị định", "51", "1996", "51/CP", "51/CP"),
+    ("Quyết định 2871/QĐ-UBND 2022", "Quyết định", "2871", "2022", "2871/QĐ-UBND", "2871/QĐ-UBND"),
+    ("Nghị quyết Trung ương 4 khoá XII", "Nghị quyết", None, None, None, "Nghị quyết Trung ương 4 khoá XII"),
 ])
 def test_parse_document(text, kind, number, year, symbol, identifier):
     out = parse_document(text)

@@ -100,7 +100,7 @@ def _parse_symbol(doc: str, rest_at: int) -> dict | None:
     after = _YEAR_AFTER_SYMBOL.fullmatch(doc[m.end():])
     if after and year is None:
         year = after.group(1)
-    return {"number": m.group("number"), "year": year, "symbol_span": m.span(), "code": code,
+    return {"number": m.group("number"), "year": year, "symbol_span": m.span(), "code": code, "spaced": spaced,
             "type_code": type_code, "issuer_code": issuer, "identifier": identifier,
             "code_kind": None if spaced and type_code == "QĐ" else _kind_from_code(type_code, sep)}
 
@@ -141,7 +141,9 @@ def parse_document(text: str) -> dict:
     if sym:
         s, e = nt.to_raw(*sym.pop("symbol_span"))
         code_kind = sym.pop("code_kind")
-        out.update(sym, symbol=text[s:e], kind=kind or code_kind)
+        # a symbol missing its dash (`700 QĐ/TTG`) is given in its canonical form, as the gold does
+        symbol = sym["identifier"] if sym.pop("spaced") else text[s:e]
+        out.update(sym, symbol=symbol, kind=kind or code_kind)
         return out
     # the name as written (`khoá XII` stays `khoá`), only the spacing made single
     raw_rest = unicodedata.normalize("NFC", text[nt.to_raw(rest_at, len(doc))[0]:] if rest_at < len(doc) else "")
@@ -154,7 +156,8 @@ def parse_document(text: str) -> dict:
 # Gaps are folded and space-collapsed (`gap_text`). Between a DOC and its DATE: commas, a
 # note in brackets, the term (`khóa XII`), `ban hành`/`ký`/`thông qua`/`vào`; before the issuer:
 # `của`/`do`.
-_FILLERS = r"(?:,|\([^()]{0,80}\)|khóa [ivxlc\d]+|được|ban hành|ký|thông qua|vào|\s)*"
+_FILLERS = (r"(?:,|\([^()]{0,80}\)|khóa [ivxlc\d]+|được|ban hành|ký|thông qua|vào|mới|đã|vừa|hồi"
+            r"|\s)*")
 _DATE_GAP = re.compile(_FILLERS)
 _ISSUER_GAP = re.compile(rf"{_FILLERS}(?:của|do)(?: đồng chí)?")
 _COORDINATION = re.compile(r",|;|và|, và")
@@ -210,10 +213,11 @@ def _resolve_short_references(docs: list[dict]) -> None:
 # The issuing date written before the document: `Ngày 12/9/2025, Bộ Nội vụ ban hành Quyết
 # định ...`, `Trước đó, ngày 4/11, Ban Bí thư ký Quyết định ...`, `Tháng 8/2006, UBND tỉnh ra ...`.
 _CLAUSE_OPENING = re.compile(r"(?:[^;]{0,40}?\s-(?:\s+|$))?(?:(?:trước đó|sau đó|cùng ngày|tiếp đó|đến|vào)\s*,?\s*)?"
+                             r"(?:(?:<o>|<r>|<r>\s*<p>)\s*)?"
                              r"(?:(?:sáng|chiều|tối|trưa|đêm|hôm)(?:\s+|$))?(?:ngày|vào ngày|hôm)?\s*")
 _ISSUED_AFTER_DATE = re.compile(
-    r"\s*,\s*(?:(?:<o>|<r>|<p>|[^\W\d_]+)(?:\s*,?\s*(?:<o>|<r>|<p>|[^\W\d_]+)){0,6}\s*,?\s*)?"
-    r"(?:(?:đã|vừa|cũng|chính thức)\s+)*(?:ký ban hành|ban hành|ký|ra|có|thông qua)\s*")
+    r"\s*(?:\([^()]{0,40}\)\s*)?(?:,\s*(?:(?:<o>|<r>|<p>|[^\W\d_]+)(?:\s*,?\s*(?:<o>|<r>|<p>|[^\W\d_]+)){0,6}\s*,?\s*)?)?"
+    r"(?:(?:đã|vừa|cũng|chính thức|nhất trí)\s+)*(?:ký ban hành|ban hành|ký|ra|có|thông qua)\s*")
 _NOT_ISSUING_WORDS = {"kèm", "của", "theo", "căn", "thực", "về", "đạt", "trong"}
 # A document header: `Số: 1486-QĐ/TU` on its own line, the dateline `Gia Lai, ngày 12 tháng 9
 # năm 2023` and the kind in capitals (`QUYẾT ĐỊNH`) on the lines around it.
@@ -231,13 +235,13 @@ def _date_before(text: str, doc: dict, entities: list[dict], starts: list[int], 
             return None
         if e["label"] != "DATE":
             continue
-        opening = gap_text(text, clause_start, e["start"])
-        if opening is None or not _CLAUSE_OPENING.fullmatch(opening):
-            return None
+        opening = masked_gap(text, clause_start, e["start"], entities, starts)
+        if opening is None or not _CLAUSE_OPENING.fullmatch(opening[0]):
+            continue  # `New York, 20/7 (TTXVN) - Hội đồng ... ngày 20/7 ...`: a later date may open it
         found = masked_gap(text, e["end"], doc["start"], entities, starts)
         if found is None or not _ISSUED_AFTER_DATE.fullmatch(found[0]) \
                 or set(found[0].split()) & _NOT_ISSUING_WORDS:
-            return None
+            continue
         return {**span_view(e), "value": dates.get((e["start"], e["end"]), {}).get("value"), "shared": False}
     return None
 

@@ -53,7 +53,7 @@ HOLD = (
 # Words that change nothing about who holds what.
 ADVERBS = (
     "đã", "vừa", "mới", "tiếp tục", "sẽ", "được", "bị", "cũng", "hiện", "hiện nay", "hiện đang", "đang",
-    "nay", "từng", "trước đó", "trước đây", "sau đó", "tiếp đó", "rồi", "đồng thời", "chính thức", "dự kiến",
+    "nay", "từng", "trước đó", "trước đây", "sau đó", "tiếp đó", "rồi", "đồng thời", "chính thức",
     "cho", "lại", "bổ sung", "tạm thời", "chức", "chức vụ", "chức danh", "vị trí", "cương vị", "nhiệm vụ",
     "nguyên", "quyền", "kể từ", "khi", "trước khi", "sau khi", "để", "người", "người được", "người từng",
     "vẫn", "còn", "tân", "theo chế độ", "giữ nguyên", "thêm", "lần lượt", "tham gia", "vào", "và",
@@ -66,7 +66,8 @@ _TIME = (r"(?:(?:từ|kể từ|đến|tới|trong|giai đoạn|nhiệm kỳ|nă
          r"(?:\s*(?:-|đến|tới|cho đến)\s*(?:<d>|nay|hiện nay))?(?:\s+(?:đến|tới)\s+(?:nay|hiện nay))?")
 _TERM = (r"(?:(?:ở\s+|trong\s+)?nhiệm kỳ\s+(?:<d>|mới|trước|này|tới|qua|sau)|khóa\s+[ivxlc\d]+|khóa mới"
          r"|lần thứ\s+[ivxlc\d]+|đến nay|hiện nay|(?:công tác|làm việc|học tập)\s+(?:tại|ở)\s+<o>"
-         r"|phụ trách\s+<o>|phụ trách(?:\s+[^\W\d_<]+){1,3}(?=\s*,)|\(\s*cũ\s*\)|\(\s*nay là\s+<o>\s*\))")
+         r"|phụ trách\s+<o>|phụ trách(?:\s+(?:[^\W\d_<]+|-)){1,6}(?=\s*,)|\(\s*cũ\s*\)|\(\s*nay là\s+<o>\s*\)"
+         r"|(?:từng\s+|đã\s+)?có\s+(?:hơn\s+|gần\s+|trên\s+)?\d+\s+năm)")
 
 _VERB_RE = re.compile(rf"(?<!\w)(?:{alt(APPOINT + DISMISS + HOLD)})(?!\w)")
 _DISMISS_RE = re.compile(rf"(?<!\w)(?:{alt(DISMISS)})(?!\w)")
@@ -168,7 +169,7 @@ def _predicate(gap: str) -> bool:
 
 # What a sentence may say about a person before it names a post: `A là người dân tộc
 # M'nông, từng giữ chức ...`, `A sinh năm 1975, quê Thái Nguyên, từng là ...`.
-_DESCRIPTION = re.compile(r"\s*(?:là|vốn là|người|sinh|quê|năm nay|dân tộc|tốt nghiệp|có|từng học|tiến sĩ|thạc sĩ"
+_DESCRIPTION = re.compile(r"\s*(?:(?:đã|từng)\s+)?(?:là|vốn là|người|sinh|quê|năm nay|dân tộc|tốt nghiệp|có|từng học|tiến sĩ|thạc sĩ"
                           r"|kỹ sư|cử nhân|\d+ tuổi|nguyên|huyện|tỉnh|xã|thành phố|thị xã|quận|phường)"
                           r"(?:\s+(?:[^\W\d_][\w']*|<d>|<o>|\d+)){0,8}\s*")
 _APPOINTED_BEFORE = re.compile(rf"(?<!\w)(?:{alt(APPOINT)})(?:\s+(?:lại|bổ sung|và giao))?\s*,?\s*(?:{HONORIFIC}\s*)*$")
@@ -182,6 +183,14 @@ def passive_agent(gap_before: str) -> bool:
     return bool(_PASSIVE_BEFORE_AGENT.search(gap_before))
 
 
+_HYPOTHETICAL = re.compile(r"(?<!\w)(?:dự kiến|nếu|có thể|đề xuất|đề nghị|sẽ được xem xét)(?!\w)")
+
+
+def hypothetical(clause_before: str) -> bool:
+    """`Dự kiến HĐND tỉnh sẽ bầu ông làm ...`: a planned post is not (yet) held."""
+    return bool(_HYPOTHETICAL.search(clause_before))
+
+
 def appointed_before(text_before: str) -> bool:
     """`bổ nhiệm ông A, ..., làm X`: the verb before the name makes `làm X` an appointment."""
     return bool(_APPOINTED_BEFORE.search(text_before))
@@ -190,10 +199,14 @@ def appointed_before(text_before: str) -> bool:
 def _described(gap: str) -> str | None:
     """The predicate after leading descriptive clauses, or None when there are none."""
     parts = re.split(r"[,;]", gap)
-    n = 1 if len(parts) > 2 and not parts[0].strip() else 0  # `A, nguyên chuyên viên <o>, hiện là`
+    n = 1 if len(parts) > 1 and not parts[0].strip() else 0  # `A, nguyên chuyên viên <o>, hiện là`
     first = n
     while n < len(parts) - 1 and _DESCRIPTION.fullmatch(parts[n]):
         n += 1
+    if n < len(parts):  # `, người đã hết tuổi quản lý và thôi giữ chức`
+        m = re.fullmatch(r"(.+?)\s+và\s+(.+)", parts[n])
+        if m and _DESCRIPTION.fullmatch(m.group(1)) and _predicate(m.group(2)):
+            return ",".join([m.group(2)] + parts[n + 1:])
     return ",".join(parts[n:]) if n > first else None
 
 
@@ -301,6 +314,15 @@ def read_forward(gap: str, before_role: str) -> Reading | None:
     if _GIVEN_FORWARD.fullmatch(gap) and _GIVEN_BEFORE_ROLE.search(before_role):
         return Reading("appointment", "given_role_person")
     return None
+
+
+_SUCCESSOR = re.compile(rf"\s*(?:là|sẽ là|chính là)\s+(?:{HONORIFIC}\s*)*")
+_SUCCEEDS_BEFORE = re.compile(rf"(?<!\w)(?:kế nhiệm|thay thế|thay|người thay)\s+(?:{HONORIFIC}\s*)*$")
+
+
+def read_successor(text_before_a: str, gap_a_b: str) -> bool:
+    """`Người kế nhiệm ông A là đồng chí B`: B's new post was A's."""
+    return bool(_SUCCEEDS_BEFORE.search(text_before_a) and _SUCCESSOR.fullmatch(gap_a_b))
 
 
 def read_replaced(gap: str) -> bool:

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 from model.structure.confidence import confidence_of
 from model.structure.dates import fold, gap_text, masked_gap, parse_date, span_view
-from model.structure.gaps import (APPOINT, HONORIFIC, VERB_RULES, Reading, alt, appointed_before, passive_agent,
-                                  read_chain, read_forward, read_head, read_replaced, respectively, verb_pattern)
+from model.structure.gaps import (APPOINT, HONORIFIC, VERB_RULES, Reading, alt, appointed_before, hypothetical,
+                                  passive_agent, read_chain, read_forward, read_head, read_replaced, read_successor,
+                                  respectively, verb_pattern)
 from model.structure.names import genders, resolve_names
 from model.structure.roles import SUBUNIT_HEADS, modifier_before, parse_role
 from model.structure.subjects import find_subjects
@@ -45,9 +46,19 @@ _PLURAL_BEFORE = re.compile(
     rf"(?:(?:được|đã|vừa|cũng|tiếp tục|đều)\s+)*(?:(?:{alt(APPOINT)})(?:\s+(?:làm|giữ chức|là))?\s+)?"
     r"(?:nguyên\s+|quyền\s+)?$")
 _PLURAL_OPENING = re.compile(rf"\s*(?:<o>\s*)?(?:(?:nhiệm kỳ\s+(?:<d>|mới)|khóa\s+[ivxlc\d]+)\s*)?"
-                             rf"(?:,?\s*(?:còn lại\s+|hiện\s+|nay\s+|mới\s+)?(?:gồm(?:\s+có)?|là)\s*)?:?\s*(?:{HONORIFIC}\s*)*")
+                             rf"(?:,?\s*(?:còn lại\s+|hiện\s+|nay\s+|mới\s+)?(?:(?:được|đã|vừa)\s+)*(?:(?:{alt(APPOINT)})\s+)?"
+                             rf"(?:gồm(?:\s+có)?|là)\s*)?:?\s*(?:{HONORIFIC}\s*)*")
 _PLURAL_NEXT = re.compile(rf"\s*(?:\([^()<>]{{0,30}}\)\s*)?(?:,|;|và|, và)\s*(?:{HONORIFIC}\s*)*")
 _COORDINATION_BEFORE = re.compile(r"\s*,?\s*(?:và|hoặc|cùng|với)\s*")
+
+
+_SIGNATURE_GAP = re.compile(r"¶\s*(?:\(?\s*đã ký\s*\)?\s*¶\s*)?")
+# `Trước khi làm Tổng Giám đốc từ tháng 7/2020, ông giữ chức ...`: a post named before its subject.
+_BEFORE_SUBJECT_OPENING = re.compile(
+    rf"(?:^|,\s*)(?:trước khi|sau khi|khi|từ khi|lúc)\s+(?:(?:được|đã)\s+)?(?:(?:{alt(APPOINT)})\s+)?"
+    r"(?:làm|giữ chức(?:\s+vụ)?|là|lên|về làm)?\s*(?:nguyên\s+|quyền\s+)?$")
+_BEFORE_SUBJECT_GAP = re.compile(r"(?:\s*(?:<o>|<d>|từ|đến|năm|tháng|nay|,))*\s*,\s*")
+_THEN_REPLACES = re.compile(rf"\s*(?:đã\s+|sẽ\s+)?(?:thay thế|thay|kế nhiệm)(?:\s+cho)?\s+(?:{HONORIFIC}\s*)*")
 
 
 @dataclass
@@ -129,15 +140,24 @@ class _Linker:
     # ------------------------------------------------------------------ walks
 
     def forward(self, r: int) -> list[_Hit]:
-        """ROLE -> the PERSON written right after it. (A signature block, the post on one
-        line and the name on the next, is not linked: the gold leaves it out.)"""
+        """ROLE -> the PERSON written right after it; also a signature block, the post on a
+        line of its own and the signer's name on the next (`PHÓ CHỦ TỊCH` / `(Đã ký)` / name)."""
         n = r + 1
         if self.label(n) != "PERSON":
             return []
         gap = self.between(r, n)
         before = fold(self.text[max(0, self.nodes[r]["start"] - 50):self.nodes[r]["start"]]).text
         reading = read_forward(gap.text, before) if gap else None
+        if reading is None and gap is not None and _SIGNATURE_GAP.fullmatch(gap.text) \
+                and self._own_line(r) and self._own_line(n):
+            reading = Reading("other", "signature")
         return [_Hit(n, r, reading, [])] if reading else []
+
+    def _own_line(self, i: int) -> bool:
+        node = self.nodes[i]
+        start = self.text.rfind("\n", 0, node["start"]) + 1
+        end = self.text.find("\n", node["end"])
+        return not (self.text[start:node["start"]].strip() or self.text[node["end"]:end if end >= 0 else None].strip())
 
     def backward(self, r: int) -> list[_Hit]:
         """Back along the chain of posts to the person (or subject) it hangs from."""
@@ -181,6 +201,8 @@ class _Linker:
                     return []
             if reading is None or (needs_verb and reading.pattern == "apposition"):
                 return []
+            if reading.pattern != "apposition" and hypothetical(self._clause_before(node["start"])):
+                return []
             path.insert(0, gap)
             if head == "person" and reading.pattern == "other" and appointed_before(
                     fold(self.text[max(0, node["start"] - 40):node["start"]]).text):
@@ -194,6 +216,11 @@ class _Linker:
                 hits += [_Hit(q, r, reading, path) for q in others]
             return hits
         return []
+
+    def _clause_before(self, pos: int) -> str:
+        """The folded text from the start of pos's sentence (or line) up to pos."""
+        start = max([self.text.rfind("\n", 0, pos) + 1] + [self.text.rfind(m, 0, pos) + 2 for m in (". ", "; ")])
+        return fold(self.text[start:pos]).text
 
     def _agent_skip(self, agent: int, gap_after: Gap) -> tuple[int, Gap] | None:
         """When node `agent` stands after `được` (who appoints, not who is appointed), the
@@ -300,6 +327,33 @@ class _Linker:
             return []
         return [_Hit(n, r, Reading("replacement", "replaced_person"), [])]
 
+    def successor(self, hits: list[_Hit]) -> list[_Hit]:
+        """`Người kế nhiệm ông A là đồng chí B, ..., được chỉ định làm ROLE`: A held ROLE."""
+        out = []
+        for hit in hits:
+            h = hit.person
+            if hit.reading.pattern != "appointment" or self.label(h) != "PERSON" or self.label(h - 1) != "PERSON":
+                continue
+            gap = self.between(h - 1, h)
+            before = fold(self.text[max(0, self.nodes[h - 1]["start"] - 30):self.nodes[h - 1]["start"]]).text
+            if gap is not None and read_successor(before, gap.text):
+                out.append(_Hit(h - 1, hit.role, Reading("replacement", "successor_of"), []))
+        return out
+
+    def subject_after(self, r: int) -> list[_Hit]:
+        """`Trước khi làm ROLE (dates), ông ...`: the post belongs to the subject after it."""
+        role = self.nodes[r]
+        if not _BEFORE_SUBJECT_OPENING.search(self._clause_before(role["start"])):
+            return []
+        n = r + 1
+        if self.label(n) not in ("PERSON", "SUBJ") or self.nodes[n].get("kind") == "career":
+            return []
+        gap = self.between(r, n)
+        if gap is None or not _BEFORE_SUBJECT_GAP.fullmatch(gap.text):
+            return []
+        pattern = "pronoun" if self.label(n) == "SUBJ" else "other"
+        return [_Hit(n, r, Reading(pattern, "post_before_subject"), [gap])]
+
     def links_of(self, r: int) -> list[_Hit]:
         """Every holder of one ROLE mention: the first walk that finds one, plus the plural
         and replacement readings (which may add others)."""
@@ -309,9 +363,29 @@ class _Linker:
             # `A, Chủ tịch X, ông B, ...` and `bầu ông A làm Chủ tịch, ông B làm ...`: a post
             # that already hangs from a name before it is not B's.
             forward = self.backward(r) or forward
-        hits += forward or self.backward(r) or self.chained(r)
-        hits += self.replaced(r)
+        hits += forward or self.backward(r) or self.chained(r) or self.subject_after(r)
+        hits += self.replaced(r) + self.successor(hits)
         return hits
+
+    def replaced_later(self, links: list[tuple[_Hit, int]]) -> list[_Hit]:
+        """`... bổ nhiệm ông B giữ chức ROLE. Ông thay ông A, ...`: A held ROLE before B.
+        `links` are the (hit, person index) found so far; only B's appointments earlier in
+        the same paragraph count."""
+        out = []
+        for s, node in enumerate(self.nodes):
+            if node["label"] not in ("PERSON", "SUBJ") or node.get("kind") == "career" or self.label(s + 1) != "PERSON":
+                continue
+            gap = self.between(s, s + 1)
+            if gap is None or not _THEN_REPLACES.fullmatch(gap.text):
+                continue
+            line_start = self.text.rfind("\n", 0, node["start"]) + 1
+            who = self.person_of_node[s]
+            earlier = [h for h, p in links if p == who and h.reading.pattern in ("appointment", "pronoun")
+                       and line_start <= self.nodes[h.role]["start"] < node["start"]
+                       and verb_pattern(h.path[-1].text if h.path else "") == "appointment"]
+            if earlier:
+                out.append(_Hit(s + 1, earlier[-1].role, Reading("replacement", "replaced_later"), []))
+        return out
 
     # ------------------------------------------------------------------ records
 
@@ -391,21 +465,24 @@ def link_posts(text: str, entities: list[dict], dates: list[dict] | None = None)
     subjects = find_subjects(text, entities, persons, genders(text, persons))
     linker = _Linker(text, entities, persons, subjects)
     values = _date_values(text, entities, dates)
-    roles, links = [], []
+    roles, hits = {}, []
     for r in sorted(linker.roles):
         role, org = linker.role_record(r), linker.org_record(r)
-        roles.append({**role, "org": org})
-        seen = set()
-        for hit in linker.links_of(r):
-            person_index = linker.person_of_node[hit.person]
-            if person_index in seen:
-                continue
-            seen.add(person_index)
-            links.append(_record(linker, hit, persons[person_index], role, org, values))
-    return links, roles
+        roles[r] = {**role, "org": org}
+        hits += [(hit, linker.person_of_node[hit.person]) for hit in linker.links_of(r)]
+    hits += [(hit, linker.person_of_node[hit.person]) for hit in linker.replaced_later(hits)]
+    links, seen = [], set()
+    for hit, person_index in sorted(hits, key=lambda h: h[0].role):
+        if (hit.role, person_index) in seen:
+            continue
+        seen.add((hit.role, person_index))
+        role = roles[hit.role]
+        links.append(_record(linker, hit, persons[person_index], role, role["org"], values))
+    return links, list(roles.values())
 
 
-def _record(linker: _Linker, hit: _Hit, person: dict, role: dict, org: dict | None, values: dict) -> dict:
+def _record(linker: _Linker, hit: _Hit, person: dict, role_and_org: dict, org: dict | None, values: dict) -> dict:
+    role = {k: v for k, v in role_and_org.items() if k != "org"}
     head = linker.nodes[hit.person]
     subject = None
     if head["label"] == "SUBJ":
