@@ -57,7 +57,7 @@ _SIGNATURE_GAP = re.compile(r"¶\s*(?:\(?\s*đã ký\s*\)?\s*¶\s*)?")
 _BEFORE_SUBJECT_OPENING = re.compile(
     rf"(?:^|,\s*)(?:trước khi|sau khi|khi|từ khi|lúc)\s+(?:(?:được|đã)\s+)?(?:(?:{alt(APPOINT)})\s+)?"
     r"(?:làm|giữ chức(?:\s+vụ)?|là|lên|về làm)?\s*(?:nguyên\s+|quyền\s+)?$")
-_BEFORE_SUBJECT_GAP = re.compile(r"(?:\s*(?:<o>|<d>|từ|đến|năm|tháng|nay|,))*\s*,\s*")
+_BEFORE_SUBJECT_GAP = re.compile(r"(?:\s*(?:<o>|<d>|từ|đến|năm|tháng|nay|vào|lần đầu|,))*\s*,\s*")
 _THEN_REPLACES = re.compile(rf"\s*(?:đã\s+|sẽ\s+)?(?:thay thế|thay|kế nhiệm)(?:\s+cho)?\s+(?:{HONORIFIC}\s*)*")
 
 

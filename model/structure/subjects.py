@@ -136,9 +136,34 @@ def find_subjects(text: str, entities: list[dict], persons: list[dict], gender: 
         distance = index.line_of(opening) - index.line_of(persons[p]["start"])
         if distance > (CAREER_LOOKBACK if at_line_start else 0):
             continue
+        if at_line_start:
+            p = _biography_subject(index, p, opening)
         subjects.append({"label": "SUBJ", "kind": "career", "start": opening, "end": opening,
                          "text": "", "person": p})
     return sorted(subjects, key=lambda s: s["start"])
+
+
+_HONORIFIC_OPENING = re.compile(r"\s*(?:[-+•*\d.)]+\s*)?(?:\w+\.?\s*){0,3}$")
+
+
+def _biography_subject(index: _Index, last: int, opening: int) -> int:
+    """Whom a career list is about: the last named person, unless that one is named once, in
+    passing (not opening a line), while another is named at least twice in the lines before
+    (`Ông Thịnh ... Ông Đoàn Văn Chức nhớ lại: ... \n Những chặng đường công tác\n- 1958 - ...`)."""
+    persons, text = index.persons, index.text
+    first_line = max(0, index.line_of(persons[last]["start"]) - CAREER_LOOKBACK)
+    window = [i for i in range(last + 1) if index.line_of(persons[i]["start"]) >= first_line]
+    counts: dict[str, int] = {}
+    for i in window:
+        counts[name_key(persons[i]["name"])] = counts.get(name_key(persons[i]["name"]), 0) + 1
+    line_start = index.lines[index.line_of(persons[last]["start"])][0]
+    if counts[name_key(persons[last]["name"])] > 1 or _HONORIFIC_OPENING.fullmatch(text[line_start:persons[last]["start"]]):
+        return last
+    best = max(counts.values())
+    if best < 2:
+        return last
+    salient = [i for i in window if counts[name_key(persons[i]["name"])] == best]
+    return salient[-1]
 
 
 def _career_openings(text: str, entities: list[dict]) -> list[tuple[int, bool]]:
