@@ -159,6 +159,7 @@ def parse_document(text: str) -> dict:
 _FILLERS = (r"(?:,|\([^()]{0,80}\)|khóa [ivxlc\d]+|được|ban hành|ký|thông qua|vào|mới|đã|vừa|hồi"
             r"|\s)*")
 _DATE_GAP = re.compile(_FILLERS)
+_NOT_ISSUING_DATE = re.compile(r"\s*(?:từ|đến|kể từ|trước|sau)\s", re.IGNORECASE)  # `từ ngày 1/7/2014`: in force from
 _ISSUER_GAP = re.compile(rf"{_FILLERS}(?:của|do)(?: đồng chí)?")
 _COORDINATION = re.compile(r",|;|và|, và")
 
@@ -172,7 +173,7 @@ def _follow(text: str, doc: dict, later: list[dict], dates: dict) -> tuple[dict 
         gap = gap_text(text, cursor, e["start"])
         if gap is None:
             break
-        if e["label"] == "DATE" and date is None and _DATE_GAP.fullmatch(gap):
+        if e["label"] == "DATE" and date is None and _DATE_GAP.fullmatch(gap) and not _NOT_ISSUING_DATE.match(e["text"]):
             date = {**span_view(e), "value": dates.get((e["start"], e["end"]), {}).get("value"), "shared": False}
         elif e["label"] in ("ORG", "ROLE") and issuer is None and _ISSUER_GAP.fullmatch(gap):
             issuer = {**span_view(e), "label": e["label"], "shared": False}

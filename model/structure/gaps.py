@@ -79,7 +79,7 @@ _AGENT = rf"được\s+(?:{HONORIFIC}\s*)*<[rp]>"
 _PIECE = rf"(?:{_BIRTH}|{_AGENT}|{_TIME}|{_TERM}|{_WORD}|<o>|<doc>|[,:;()\-]|¶)"
 # A piece ending in a letter must end a word (`cử` is not the start of `cửa`).
 _PIECE_RE = re.compile(rf"\s*{_PIECE}(?:(?<=\w)(?!\w)|(?<!\w))")
-_TIME_ONLY_RE = re.compile(rf"\s*(?:{_TIME}|{_TERM}|[,()\-])(?:(?<=\w)(?!\w)|(?<!\w))")
+_TIME_ONLY_RE = re.compile(rf"\s*(?:{_TIME}|{_TERM}|[,()\-]|¶)(?:(?<=\w)(?!\w)|(?<!\w))")
 _MAX_GAP = 160  # characters: longer stretches are never one statement
 
 # PERSON -> ROLE with nothing but punctuation or a birth note between: `A, Chủ tịch X`,
