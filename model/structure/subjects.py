@@ -15,7 +15,7 @@ import re
 from bisect import bisect_left
 
 from model.structure.dates import fold
-from model.structure.names import FEMALE, GENDER_WORDS, MALE, name_key
+from model.structure.names import GENDER_WORDS, name_key
 
 PRONOUN_LOOKBACK = 1   # lines a paragraph-initial pronoun may look back
 CAREER_LOOKBACK = 12   # lines between a career line and the person it is about
@@ -193,4 +193,4 @@ def _career_openings(text: str, entities: list[dict]) -> list[tuple[int, bool]]:
     return sorted(out.items())
 
 
-__all__ = ["find_subjects", "MALE", "FEMALE"]
+__all__ = ["find_subjects"]
