@@ -14,6 +14,7 @@ would copy a parent that already runs torch's thread pool.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import sys
 import time
 from collections import Counter, deque
@@ -43,6 +44,10 @@ def _init(pre: Preprocessor, rep: Reporter) -> None:
     if "torch" in sys.modules:  # workers do no tensor work: keep them off the model's cores
         sys.modules["torch"].set_num_threads(1)
     pre.warm_up()
+
+
+def _ready() -> int:
+    return os.getpid()
 
 
 def _portable(results: list) -> list:
@@ -83,6 +88,10 @@ class WorkerPool:
             ctx.set_forkserver_preload(["model.workers", "transformers.models.phobert.tokenization_phobert"])
         self._pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init,
                                          initargs=(preprocessor, reporter))
+        # start every process now (the executor would start them one task at a time), so the
+        # first documents do not wait for process start-up and the segmenter's model
+        for f in [self._pool.submit(_ready) for _ in range(workers)]:
+            f.result()
 
     def prepare(self, jobs: Iterable[Job], timings: Counter) -> Iterator[PreparedDoc | DocFailure]:
         """Prepared documents (or failures) in input order; stage seconds summed into `timings`."""
