@@ -10,6 +10,7 @@ With `workers` > 0 documents are prepared and decoded in that many processes
 """
 from __future__ import annotations
 
+import io
 import json
 import sys
 import time
@@ -83,11 +84,27 @@ def _lone_surrogate(doc_id: str, text: str) -> str | None:
 
 def _text_file(path: Path, doc_id: str) -> Record | BadRecord:
     try:
-        return Record(doc_id, path.read_bytes().decode("utf-8"), str(path))
-    except UnicodeDecodeError as exc:
-        return BadRecord(str(path), None, f"undecodable bytes: {exc.reason} at byte {exc.start}", doc_id)
+        data = path.read_bytes()
     except OSError as exc:
         return BadRecord(str(path), None, f"cannot read: {exc.strerror}", doc_id)
+    return _text_record(data, str(path), doc_id)
+
+
+def _text_record(data: bytes, source: str, doc_id: str) -> Record | BadRecord:
+    try:
+        return Record(doc_id, data.decode("utf-8"), source)
+    except UnicodeDecodeError as exc:
+        return BadRecord(source, None, f"undecodable bytes: {exc.reason} at byte {exc.start}", doc_id)
+
+
+def records_in_file(data: bytes, source: str, text_id: str) -> Iterator[Record | BadRecord]:
+    """The records of one file's bytes, as `read_inputs` reads that file: a .jsonl file line by
+    line, anything else as one text document called `text_id` (for readers that fetch the
+    bytes themselves, such as the Ray path reading object storage)."""
+    if source.endswith(".jsonl"):
+        yield from _jsonl_records(io.BytesIO(data), source)
+    else:
+        yield _text_record(data, source, text_id)
 
 
 def read_inputs(inputs: list[str], stdin: IO[bytes] | None = None) -> Iterator[Record | BadRecord]:
