@@ -48,3 +48,11 @@ def test_gpu_fp32_matches_cpu_fp32_with_workers(tiny_model_dir, items):
         assert gpu.device_seconds > 0
     assert _entities(a) == _entities(b)
     assert _scores(a) == pytest.approx(_scores(b), abs=1e-4)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message given where there is no GPU")
+def test_gpu_check_says_it_needs_a_gpu(capsys):
+    from scripts.gpu_check import main
+
+    assert main([]) == 2
+    assert "needs a GPU" in capsys.readouterr().err
