@@ -1,6 +1,6 @@
 """DOC entity -> kind, number, year, symbol, codes and a canonical identifier; plus the
-DATE and issuing ORG written right after it (`Đề án số 03-ĐA/TU ngày 27/02/2017 của BTV
-Thành ủy`), so a report can say which document, from whom and when.
+DATE and issuing ORG written right after it (`Kế hoạch số 41-KH/TU ngày 9/3/2021 của Tỉnh
+ủy`), so a report can say which document, from whom and when.
 
 Symbols come in two official shapes: party `18-NQ/TW` (number-TYPE/ISSUER) and state
 `30/2020/NĐ-CP`, `1234/QĐ-UBND` (number[/year]/TYPE-ISSUER); both are rewritten without
