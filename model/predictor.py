@@ -63,9 +63,6 @@ class ModelLoadError(RuntimeError):
     """A model folder or hub id that cannot serve as an NER model; says what is wrong."""
 
 
-_Doc = PreparedDoc  # the name this module used before the preprocessing stage moved out
-
-
 def cpu_supports_bf16() -> bool:
     """True where oneDNN has native bf16 kernels (AVX512-BF16 / AMX)."""
     try:
