@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[test,underthesea,serve,pretrain]'
+	$(BIN)/python -m pip install -q -e '.[test,underthesea,serve,pretrain,ray]'
 	touch $(STAMP)
 
 $(SPLITS): $(STAMP) $(wildcard annotations/authoring/*/*.txt)

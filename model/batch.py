@@ -3,14 +3,17 @@
 Each report is written as one whole JSONL line and flushed, so an interrupted run loses
 nothing; a rerun skips the ids already in the output. A record that cannot be read
 (invalid JSON, no text, undecodable bytes, empty text, duplicate id) goes to the errors
-file with its source, line number and reason, and the run goes on.
+file with its source, line number and reason, and the run goes on; so does a record that
+fails later, in preprocessing or decoding (reason "preprocess failed: ..." or "report failed: ...").
+With `workers` > 0 documents are prepared and decoded in that many processes
+(`Predictor.predict_batch(workers=N)`); reports, order and resume are the same.
 """
 from __future__ import annotations
 
+import io
 import json
 import sys
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterable, Iterator
@@ -61,17 +64,47 @@ def _jsonl_records(lines: Iterable[bytes], source: str) -> Iterator[Record | Bad
             yield BadRecord(source, n, "no 'text' field", doc_id)
         elif not isinstance(text, str):
             yield BadRecord(source, n, f"'text' is {type(text).__name__}, not a string", doc_id)
+        elif (where := _lone_surrogate(doc_id, text)) is not None:
+            # JSON's \ud800 escapes decode to half a character: no segmenter or output file takes it
+            yield BadRecord(source, n, f"invalid Unicode: lone surrogate in {where}", doc_id.encode(
+                "utf-8", "backslashreplace").decode("utf-8"))
         else:
             yield Record(doc_id, text, source, n)
 
 
+def _lone_surrogate(doc_id: str, text: str) -> str | None:
+    """Where a string holds half a surrogate pair ('id' or 'text at character N'), else None."""
+    for name, value in (("id", doc_id), ("text", text)):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return name if name == "id" else f"text at character {exc.start}"
+    return None
+
+
 def _text_file(path: Path, doc_id: str) -> Record | BadRecord:
     try:
-        return Record(doc_id, path.read_bytes().decode("utf-8"), str(path))
-    except UnicodeDecodeError as exc:
-        return BadRecord(str(path), None, f"undecodable bytes: {exc.reason} at byte {exc.start}", doc_id)
+        data = path.read_bytes()
     except OSError as exc:
         return BadRecord(str(path), None, f"cannot read: {exc.strerror}", doc_id)
+    return _text_record(data, str(path), doc_id)
+
+
+def _text_record(data: bytes, source: str, doc_id: str) -> Record | BadRecord:
+    try:
+        return Record(doc_id, data.decode("utf-8"), source)
+    except UnicodeDecodeError as exc:
+        return BadRecord(source, None, f"undecodable bytes: {exc.reason} at byte {exc.start}", doc_id)
+
+
+def records_in_file(data: bytes, source: str, text_id: str) -> Iterator[Record | BadRecord]:
+    """The records of one file's bytes, as `read_inputs` reads that file: a .jsonl file line by
+    line, anything else as one text document called `text_id` (for readers that fetch the
+    bytes themselves, such as the Ray path reading object storage)."""
+    if source.endswith(".jsonl"):
+        yield from _jsonl_records(io.BytesIO(data), source)
+    else:
+        yield _text_record(data, source, text_id)
 
 
 def read_inputs(inputs: list[str], stdin: IO[bytes] | None = None) -> Iterator[Record | BadRecord]:
@@ -134,14 +167,14 @@ class BatchSummary:
 
 def run_batch(predictor, inputs: list[str], output: Path, errors: Path, batch_size: int | None = None,
               html: Path | None = None, progress: bool = True, stdin=None,
-              batch_tokens: int | None = None) -> BatchSummary:
+              batch_tokens: int | None = None, workers: int = 0) -> BatchSummary:
     """Predict every readable record not yet in `output`; returns counts."""
     from tqdm import tqdm
 
     output.parent.mkdir(parents=True, exist_ok=True)
     already = done_ids(output)
     this_run: set[str] = set()
-    queued: deque[str] = deque()  # texts waiting for their report (for the HTML view)
+    in_flight: dict[str, Record] = {}  # records handed to the predictor, by id, until reported or failed
     view = HtmlWriter(html) if html is not None else None
     summary = BatchSummary()
     t0 = time.perf_counter()
@@ -165,16 +198,20 @@ def run_batch(predictor, inputs: list[str], output: Path, errors: Path, batch_si
                     fail(BadRecord(rec.source, rec.line, "empty text", rec.id))
                 else:
                     this_run.add(rec.id)
-                    if view is not None:
-                        queued.append(rec.text)
+                    in_flight[rec.id] = rec
                     yield rec.id, rec.text
 
-        for report in predictor.predict_batch(good_records(), batch_size=batch_size,
-                                                batch_tokens=batch_tokens):
+        def failed_later(failure) -> None:
+            rec = in_flight.pop(failure.doc_id)
+            fail(BadRecord(rec.source, rec.line, failure.reason, rec.id))
+
+        for report in predictor.predict_batch(good_records(), batch_size=batch_size, batch_tokens=batch_tokens,
+                                                workers=workers, on_error=failed_later):
             out.write(report.to_json() + "\n")
             out.flush()
+            rec = in_flight.pop(report.doc_id)
             if view is not None:
-                view.add(queued.popleft(), report.to_dict())
+                view.add(rec.text, report.to_dict())
             summary.written += 1
             bar.update(1)
     bar.close()

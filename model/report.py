@@ -13,7 +13,7 @@ from pathlib import Path
 
 from model.labels import ENTITY_TYPES
 
-SCHEMA_VERSION = "1.1"  # 1.1: the `structure` section (post holders, documents, dates)
+SCHEMA_VERSION = "1.2"  # 1.1: the `structure` section; 1.2: links gain rule, subject, period, status
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 

@@ -1,6 +1,6 @@
 """HTTP service over one Predictor (FastAPI; the `serve` extra), used by `vn-ner-serve`.
 
-    POST /predict        {"text": "...", "id": "a1"}                    -> one report (schema 1.1)
+    POST /predict        {"text": "...", "id": "a1"}                    -> one report (schema 1.2)
     POST /predict_batch  {"documents": [{"id": "a1", "text": "..."}]}   -> {"reports": [...]}, input order
     GET  /health                                                         -> model, device, limits, queue
     GET  /  and POST / (the page's form)                                 -> the page (model/serve_page.py)

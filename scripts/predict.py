@@ -25,20 +25,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-tokens", type=int, default=None,
                     help="most tokens per batch, padding included (default 512 per CPU thread, 16384 on GPU)")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="processes that prepare documents and build reports while this one runs the model "
+                         "(default 0: all in one process)")
+    ap.add_argument("--compile", action="store_true", help="run the model through torch.compile (inductor)")
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
+    if args.workers < 0:
+        ap.error("--workers must be 0 or more")
 
     from model.batch import run_batch
     from model.predictor import ModelLoadError, Predictor
 
     try:
-        predictor = Predictor.from_pretrained(args.model, device=args.device, dtype=args.dtype, threads=args.threads)
+        predictor = Predictor.from_pretrained(args.model, device=args.device, dtype=args.dtype, threads=args.threads,
+                                              compile=args.compile)
     except (ModelLoadError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     errors = args.errors or args.output.with_name(args.output.name + ".errors.jsonl")
-    s = run_batch(predictor, args.inputs, args.output, errors, args.batch_size, args.html,
-                  progress=not args.no_progress, batch_tokens=args.batch_tokens)
+    with predictor:
+        s = run_batch(predictor, args.inputs, args.output, errors, args.batch_size, args.html,
+                      progress=not args.no_progress, batch_tokens=args.batch_tokens, workers=args.workers)
     print(f"{s.written} written, {s.skipped} already done, {s.failed} failed "
           f"({s.docs_per_s:.2f} documents/s); reports: {args.output}"
           + (f"; errors: {errors}" if s.failed else ""), file=sys.stderr)

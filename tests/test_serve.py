@@ -55,7 +55,7 @@ def test_predict_batch_keeps_order_and_ids(client, tiny_predictor, tiny_docs):
 
 def test_health(client, tiny_predictor):
     h = client.get("/health").json()
-    assert h["status"] == "ok" and h["schema_version"] == "1.1"
+    assert h["status"] == "ok" and h["schema_version"] == "1.2"
     assert h["model"]["weights_sha256"] == tiny_predictor.weights_hash
     assert h["limits"]["max_chars"] == 5_000 and h["waiting"] == 0
 

@@ -21,6 +21,8 @@ from model.encode import MAX_POSITIONS
 from model.predictor import Predictor
 
 STAGES = ("normalise", "segment", "tokenise", "model", "decode", "structure", "report")
+# with workers: the model process's waits for prepared documents and for finished reports
+WAITS = ("wait_preprocess", "wait_reports")
 
 
 def rss_mb() -> float:
@@ -47,7 +49,8 @@ def load_documents(paths: Sequence[str], at_least: int) -> list[tuple[str, str]]
     return docs
 
 
-def phobert_random(folder: Path, device: str = "cpu", dtype: str | None = None) -> Predictor:
+def phobert_random(folder: Path, device: str = "cpu", dtype: str | None = None,
+                   compile: bool | str = False) -> Predictor:
     """PhoBERT-base's exact architecture and tokenizer with random weights."""
     from transformers import PhobertTokenizer, RobertaConfig, RobertaForTokenClassification
 
@@ -60,7 +63,8 @@ def phobert_random(folder: Path, device: str = "cpu", dtype: str | None = None) 
     tok = PhobertTokenizer(vocab_file=str(folder / "vocab.txt"), merges_file=str(folder / "bpe.codes"))
     # random weights tag words at random: the structure layer would then measure noise,
     # so its cost is measured on the trained model instead
-    return Predictor(model, tok, name=f"{folder} (random weights)", device=device, dtype=dtype, structure=False)
+    return Predictor(model, tok, name=f"{folder} (random weights)", device=device, dtype=dtype, structure=False,
+                     compile=compile)
 
 
 @dataclass
@@ -74,31 +78,50 @@ class RunResult:
     rss_start_mb: float
     rss_end_mb: float
     entities: list
+    workers: int = 0
+    device_seconds: float = 0.0  # GPU busy time (CUDA events); 0 on the CPU
 
     @property
     def tokens_per_s(self) -> float:
         return self.tokens / self.seconds
 
+    @property
+    def model_share(self) -> float:
+        """The model's share of wall time: how much of the run the model process spent in the model."""
+        return self.stages.get("model", 0.0) / self.seconds
+
     def to_dict(self) -> dict:
-        return {"setting": self.setting, "documents": self.documents, "seconds": round(self.seconds, 2),
-                "tokens_per_s": round(self.tokens_per_s, 1), "documents_per_s": round(self.documents / self.seconds, 2),
-                "padding_share": round(1 - self.tokens / max(self.padded_tokens, 1), 3),
-                "stage_seconds": {k: round(v, 2) for k, v in self.stages.items()},
-                "rss_start_mb": round(self.rss_start_mb), "rss_end_mb": round(self.rss_end_mb)}
+        out = {"setting": self.setting, "documents": self.documents, "seconds": round(self.seconds, 2),
+               "tokens_per_s": round(self.tokens_per_s, 1), "documents_per_s": round(self.documents / self.seconds, 2),
+               "padding_share": round(1 - self.tokens / max(self.padded_tokens, 1), 3),
+               "workers": self.workers, "model_share": round(self.model_share, 4),
+               "stage_seconds": {k: round(v, 2) for k, v in self.stages.items()},
+               "rss_start_mb": round(self.rss_start_mb), "rss_end_mb": round(self.rss_end_mb)}
+        if self.device_seconds:
+            out.update(gpu_busy_share=round(self.device_seconds / self.seconds, 4),
+                       gpu_tokens_per_s=round(self.tokens / self.device_seconds, 1))
+        return out
 
 
-def run(predictor: Predictor, docs: Sequence[tuple[str, str]], batch_size: int | None, setting: str) -> RunResult:
-    """Stream documents through predict_batch; keeps only entity keys, not reports."""
+def run(predictor: Predictor, docs: Sequence[tuple[str, str]], batch_size: int | None, setting: str,
+        workers: int = 0) -> RunResult:
+    """Stream documents through predict_batch; keeps only entity keys, not reports.
+
+    Stage seconds from worker processes are summed over the workers, so with workers they
+    can add up to more than the wall time; the model's share is of wall time.
+    """
     predictor.timings.clear()
     predictor.tokens_run = predictor.tokens_padded = 0
+    predictor.device_seconds = 0.0
     rss0 = rss_mb()
     t0 = time.perf_counter()
     ents = []
-    for rep in predictor.predict_batch(docs, batch_size=batch_size):
+    for rep in predictor.predict_batch(docs, batch_size=batch_size, workers=workers):
         ents.append({(e.start, e.end, e.label) for e in rep.entities})
     secs = time.perf_counter() - t0
-    return RunResult(setting, len(docs), secs, predictor.tokens_run, predictor.tokens_padded,
-                     {s: predictor.timings.get(s, 0.0) for s in STAGES}, rss0, rss_mb(), ents)
+    stages = {s: predictor.timings.get(s, 0.0) for s in STAGES + (WAITS if workers else ())}
+    return RunResult(setting, len(docs), secs, predictor.tokens_run, predictor.tokens_padded, stages, rss0,
+                     rss_mb(), ents, workers, predictor.device_seconds)
 
 
 def naive_baseline(predictor: Predictor, docs: Sequence[tuple[str, str]]) -> RunResult:
@@ -118,7 +141,7 @@ def naive_baseline(predictor: Predictor, docs: Sequence[tuple[str, str]]) -> Run
                     mask = torch.zeros((1, MAX_POSITIONS), dtype=torch.long)
                     ids[0, :len(win)] = torch.tensor(win.input_ids)
                     mask[0, :len(win)] = 1
-                    model(input_ids=ids, attention_mask=mask)
+                    model(input_ids=ids.to(predictor.device), attention_mask=mask.to(predictor.device))
                     tokens += len(win)
                     padded += MAX_POSITIONS
     secs = time.perf_counter() - t0
@@ -181,12 +204,15 @@ def model_label(model_dir: str) -> str:
 
 
 def format_run(r: dict) -> str:
+    """One run in words; stage times as shares of wall time (worker stages summed over the workers)."""
     stages = r.get("stage_seconds") or {}
-    total = sum(stages.values()) or 1.0
-    share = "  ".join(f"{k} {100 * v / total:.1f}%" for k, v in stages.items())
+    share = "  ".join(f"{k} {100 * v / r['seconds']:.1f}%" for k, v in stages.items())
+    gpu = (f", GPU busy {100 * r['gpu_busy_share']:.1f}% ({r['gpu_tokens_per_s']:.0f} tokens/s while busy)"
+           if "gpu_busy_share" in r else "")
     return (f"{r['setting']}: {r['tokens_per_s']:.0f} tokens/s, {r['documents_per_s']:.2f} docs/s, "
-            f"{r['documents']} docs in {r['seconds']:.1f} s, padding {100 * r['padding_share']:.1f}%"
-            + (f"\n    stages: {share}" if share else ""))
+            f"{r['documents']} docs in {r['seconds']:.1f} s, padding {100 * r['padding_share']:.1f}%, "
+            f"workers {r.get('workers', 0)}, model {100 * r.get('model_share', 0):.1f}% of wall time{gpu}"
+            + (f"\n    stages (share of wall time): {share}" if share else ""))
 
 
 def save(path: str | None, data: dict) -> None:

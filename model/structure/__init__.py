@@ -47,7 +47,7 @@ def extract_structure(text: str, entities: list[dict], anchor: date | None = Non
     if anchor is None:
         anchor = find_anchor_date(text)
     dates = normalise_dates(text, ents, anchor)
-    post_holders, roles = link_posts(text, ents)
+    post_holders, roles = link_posts(text, ents, dates)
     return {
         "post_holders": post_holders,
         "roles": roles,

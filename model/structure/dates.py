@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Callable, Iterable
@@ -43,6 +44,33 @@ def gap_text(text: str, a: int, b: int) -> str | None:
     if b < a or "\n" in raw or "\r" in raw:
         return None
     return " ".join(fold(raw).text.split())
+
+
+PLACEHOLDERS = {"PERSON": "<p>", "ROLE": "<r>", "ORG": "<o>", "DATE": "<d>", "DOC": "<doc>"}
+
+
+def masked_gap(text: str, a: int, b: int, entities: list[dict], starts: list[int] | None = None
+               ) -> tuple[str, list[dict]] | None:
+    """The folded, space-collapsed text between offsets a and b with every entity of
+    `entities` (sorted; `starts` their start offsets) that lies inside written as its
+    placeholder (`<o>`, `<d>`, ...) and line breaks as `¶`; also the entities masked, in
+    order. None when b < a."""
+    if b < a:
+        return None
+    if starts is None:
+        starts = [e["start"] for e in entities]
+    parts, inside, pos = [], [], a
+    for e in entities[bisect_left(starts, a):]:
+        if e["start"] >= b:
+            break
+        if e["end"] > b:
+            continue
+        parts += [fold(text[pos:e["start"]]).text, f" {PLACEHOLDERS[e['label']]} "]
+        inside.append(e)
+        pos = e["end"]
+    parts.append(fold(text[pos:b]).text)
+    raw = "".join(parts).replace("\r", "\n").replace("\n", " ¶ ")
+    return " ".join(raw.split()), inside
 
 
 def span_view(entity: dict) -> dict:
@@ -215,7 +243,7 @@ def _single(s: str, anchor: date | None) -> dict | None:
 # --------------------------------------------------------------------------- periods
 
 _PERIOD_HALF = re.compile(rf"(?:{_N}\s+tháng|(nửa))\s+(đầu|cuối)\s+năm(?:\s+(\d{{4}}))?")
-_PERIOD_CUMULATIVE = re.compile(rf"{_N}\s+tháng\s+năm(?:\s+(\d{{4}}))?")
+_PERIOD_CUMULATIVE = re.compile(rf"{_N}\s+tháng(?:\s+năm(?:\s+(\d{{4}}))?)?")
 _QUALIFIED = re.compile(rf"({_alternation(_QUALIFIERS)})\s+(.+)")
 # `cuối năm`, `năm nay`, `tháng tới`: a unit with no number, which only context could date.
 _VAGUE = re.compile(rf"(?:(?:{_alternation(_QUALIFIERS)})\s+)?(?:năm|tháng|quý|tuần)"

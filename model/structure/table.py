@@ -1,5 +1,7 @@
 """The batch view: one row per person across many reports, with their posts, bodies, the
-documents cited alongside them and the first/last article dates they were seen on.
+documents cited alongside them and the first/last article dates they were seen on; their
+posts over time where the text dates them (career lines, dated appointments), and which
+posts are former (`nguyên`, dismissed, replaced, ended) or acting (`quyền`).
 
 A report is a dict with `doc_id` (or `id`), `entities`, and `structure` or `text` (the
 structure is computed from the text when missing). The article date is the report's
@@ -19,7 +21,8 @@ from model.structure import clean_entities, extract_structure
 from model.structure.dates import fold
 from model.structure.posts import resolve_names
 
-COLUMNS = ("person", "posts", "bodies", "documents", "first_seen", "last_seen", "n_documents", "doc_ids")
+COLUMNS = ("person", "posts", "bodies", "documents", "first_seen", "last_seen", "n_documents", "doc_ids",
+           "timeline", "former_posts", "acting_posts")
 LIST_SEPARATOR = " | "
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -53,6 +56,16 @@ def _post(link: dict) -> str:
     return text
 
 
+def _period_text(period: dict) -> str:
+    """`2002-08 – 2008-04`, `từ 2020-10`, `2009-10 – nay`."""
+    start, end = period.get("start"), period.get("end")
+    if period.get("ongoing"):
+        return f"{start or '?'} – nay"
+    if end is None:
+        return f"từ {start}"
+    return f"{start or '?'} – {end}"
+
+
 def _mentioned(report: dict) -> list[str]:
     """Every PERSON in a report, back-references resolved to the full name."""
     text = report.get("text")
@@ -77,13 +90,33 @@ class _Person:
         self.documents: dict[str, str] = {}
         self.dates: set[str] = set()
         self.doc_ids: dict[str, None] = {}
+        self.timeline: dict[tuple, tuple[str, str]] = {}   # (start, end, post key) -> (sort key, line)
+        self.former: dict[str, str] = {}
+        self.acting: dict[str, str] = {}
+
+    def add_link(self, link: dict) -> None:
+        post = _post(link)
+        _add(self.posts, [post])
+        _add(self.bodies, [" ".join(link["org"]["text"].split())] if link["org"] else [])
+        status = link.get("status")
+        if status == "former":
+            _add(self.former, [post])
+        elif status == "acting":
+            _add(self.acting, [post])
+        period = link.get("period")
+        if period and (period.get("start") or period.get("end")):
+            key = (period.get("start"), period.get("end"), match_key(post))
+            self.timeline.setdefault(key, (period.get("start") or period.get("end") or "",
+                                           f"{_period_text(period)}: {post}"))
 
     def row(self) -> dict:
         dates = sorted(self.dates)
         return {"person": self.forms.most_common(1)[0][0], "posts": list(self.posts.values()),
                 "bodies": list(self.bodies.values()), "documents": list(self.documents.values()),
                 "first_seen": dates[0] if dates else None, "last_seen": dates[-1] if dates else None,
-                "n_documents": len(self.doc_ids), "doc_ids": list(self.doc_ids)}
+                "n_documents": len(self.doc_ids), "doc_ids": list(self.doc_ids),
+                "timeline": [line for _, line in sorted(self.timeline.values())],
+                "former_posts": list(self.former.values()), "acting_posts": list(self.acting.values())}
 
 
 def people_table(reports: Iterable[dict], linked_only: bool = False) -> list[dict]:
@@ -105,9 +138,7 @@ def people_table(reports: Iterable[dict], linked_only: bool = False) -> list[dic
             _add(person.documents, cited)
             person.dates.update([seen] if seen else [])
         for link in structure["post_holders"]:
-            person = people[match_key(link["person"]["name"])]
-            _add(person.posts, [_post(link)])
-            _add(person.bodies, [" ".join(link["org"]["text"].split())] if link["org"] else [])
+            people[match_key(link["person"]["name"])].add_link(link)
     rows = [p.row() for p in people.values()]
     return sorted(rows, key=lambda r: (-r["n_documents"], match_key(r["person"])))
 
@@ -147,6 +178,9 @@ table {{ border-collapse: collapse; }}
 th, td {{ border: 1px solid #bbb; padding: 4px 8px; vertical-align: top; text-align: left; }}
 th {{ background: #eee; position: sticky; top: 0; }}
 ul {{ margin: 0; padding-left: 1.1em; }}
+.former {{ color: #777; }}
+.acting {{ font-style: italic; }}
+.mark {{ font-size: 0.8em; color: #555; }}
 </style></head><body>
 <h1>{title}</h1>
 <p>{count} people</p>
@@ -161,11 +195,33 @@ def _html_cell(value) -> str:
     return f"<td>{html.escape(_cell(value))}</td>"
 
 
+_MARKS = {"former": "nguyên", "acting": "quyền"}
+
+
+def _posts_cell(row: dict) -> str:
+    """Posts with former ones greyed and marked, acting ones in italics and marked."""
+    status = {match_key(p): "former" for p in row.get("former_posts") or []}
+    status.update({match_key(p): "acting" for p in row.get("acting_posts") or []})
+    items = []
+    for post in row.get("posts") or []:
+        kind = status.get(match_key(post))
+        text = html.escape(str(post))
+        if kind:
+            text = f'<span class="{kind}">{text} <span class="mark">({_MARKS[kind]})</span></span>'
+        items.append(f"<li>{text}</li>")
+    return f"<td><ul>{''.join(items)}</ul></td>" if items else "<td></td>"
+
+
+_HTML_COLUMNS = tuple(c for c in COLUMNS if c not in ("former_posts", "acting_posts"))
+
+
 def write_html(rows: list[dict], path: str | Path, title: str = "People") -> None:
-    """One self-contained HTML page (inline CSS, no scripts), every cell escaped."""
+    """One self-contained HTML page (inline CSS, no scripts), every cell escaped; former and
+    acting posts are marked in the posts column, the timeline lists dated posts in order."""
     parts = [_HTML_HEAD.format(title=html.escape(title), count=len(rows)),
-             "<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS) + "</tr>\n"]
+             "<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in _HTML_COLUMNS) + "</tr>\n"]
     for row in rows:
-        parts.append("<tr>" + "".join(_html_cell(row.get(c)) for c in COLUMNS) + "</tr>\n")
+        parts.append("<tr>" + "".join(_posts_cell(row) if c == "posts" else _html_cell(row.get(c))
+                                      for c in _HTML_COLUMNS) + "</tr>\n")
     parts.append("</table>\n</body></html>\n")
     Path(path).write_text("".join(parts), encoding="utf-8")
