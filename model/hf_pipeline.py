@@ -34,7 +34,7 @@ class VnGovNerPipeline(Pipeline):
     """Raw Vietnamese text in; entities with character offsets (or whole reports) out.
 
     `precision` is the Predictor's `dtype` (None: the fast default for the hardware,
-    "float32": the exact reference, "bfloat16", "float16", "qint8"). Call options:
+    "float32": the exact reference, "bfloat16", "float16", "int8", "qint8"). Call options:
     `report=True` returns each document's full report dict (schema 1.2, with the
     structured section) instead of the entity list; `doc_id=` names a single document.
     A list of texts (or of (id, text) pairs) runs through `Predictor.predict_batch`, which

@@ -38,6 +38,10 @@ from model.settings import PreprocessingSettings
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 TOKENIZER_FILES = ("vocab.txt", "bpe.codes")
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+# CPU-only int8 settings (model/quantize.py): "int8" quantises activations per token,
+# "qint8" (torch's dynamic quantisation) per batch
+CPU_INT8 = {"int8": "int8 products with one activation scale per token",
+            "qint8": "torch dynamic int8, one activation scale per batch"}
 # Tokens per batch (rows x width, padding included). On the 2-core CPU, phobert-base size,
 # 512-1024 tokens ran fastest end to end in bf16 and int8 (4096: -8% bf16, -16% int8, and
 # padding 6% instead of 1.4%), so the CPU gets ~512 per thread; a GPU wants large batches
@@ -86,28 +90,11 @@ def resolve_dtype(dtype: str | None, device: torch.device) -> str:
         if device.type == "cuda":
             return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
         return "bfloat16" if cpu_supports_bf16() else "float32"
-    if dtype not in DTYPES and dtype != "qint8":
-        raise ValueError(f"dtype must be one of {', '.join([*DTYPES, 'qint8'])} or None, got {dtype!r}")
-    if dtype == "qint8" and device.type != "cpu":
-        raise ValueError("qint8 (dynamic int8 quantisation) runs on the CPU only")
+    if dtype not in DTYPES and dtype not in CPU_INT8:
+        raise ValueError(f"dtype must be one of {', '.join([*DTYPES, *CPU_INT8])} or None, got {dtype!r}")
+    if dtype in CPU_INT8 and device.type != "cpu":
+        raise ValueError(f"{dtype} ({CPU_INT8[dtype]}) runs on the CPU only")
     return dtype
-
-
-def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
-    """Dynamic int8 for the encoder's Linear layers with one scale per output channel.
-
-    Per-channel weight scales and an fp32 classifier kept more entities identical to fp32
-    than one scale per tensor (99.5% against 99.2% on the dev+test splits, compact model);
-    the classifier is a sliver of the compute.
-    """
-    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-    head = {name for name, _ in model.named_children() if name in ("classifier", "lm_head", "qa_outputs")}
-    spec = {name: per_channel_dynamic_qconfig for name, mod in model.named_modules()
-            if isinstance(mod, torch.nn.Linear) and name.split(".")[0] not in head}
-    with warnings.catch_warnings():  # torch.ao's notice about moving to torchao
-        warnings.simplefilter("ignore")
-        return quantize_dynamic(model, spec, inplace=False)
 
 
 def _check_folder(path: Path) -> None:
@@ -162,8 +149,10 @@ class Predictor:
         self.preprocessor = Preprocessor(tokenizer, self.settings, self.timings)
         model = model.eval()
         self.weights_hash = weights_hash or weights_sha256(model, folder)  # of the weights as trained
-        if self.dtype == "qint8":
-            model = quantize_int8(model)
+        if self.dtype in CPU_INT8:
+            from model.quantize import Int8TokenClassifier, dynamic_int8
+
+            model = Int8TokenClassifier(model) if self.dtype == "int8" else dynamic_int8(model)
         elif self.device.type == "cuda" and self.dtype != "float32":
             model = model.to(DTYPES[self.dtype])
         self.model = model.to(self.device)

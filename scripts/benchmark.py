@@ -28,8 +28,11 @@ def main(argv: list[str] | None = None) -> int:
                     default=[str(ROOT / "annotations" / "corpus" / f"{s}.jsonl") for s in ("dev", "test")],
                     help="documents on which each speed option is compared with fp32 (default: dev + test)")
     ap.add_argument("--dtype", default=None, help="speed setting to measure (default: the predictor's default)")
-    ap.add_argument("--compare", nargs="*", default=["qint8"],
-                    help="other settings also timed at phobert-base size (default: qint8)")
+    ap.add_argument("--compare", nargs="*", default=["qint8", "int8"],
+                    help="other settings also timed at phobert-base size (default: qint8 int8)")
+    ap.add_argument("--check-models", nargs="*", default=[],
+                    help="more trained model folders on which every setting is compared with fp32 "
+                         "(the speed settings must hold on differently trained models, not one)")
     ap.add_argument("--batch-size", type=int, default=None, help="row cap per batch (default: the predictor's)")
     ap.add_argument("--batch-tokens", type=int, default=None, help="tokens per batch (default: the predictor's)")
     ap.add_argument("--baseline-docs", type=int, default=10, help="documents for the slow naive baseline")
@@ -46,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from model.predictor import Predictor, resolve_device, resolve_dtype
+    from model.quantize import Int8Unsupported
     from training import benchmark as B
 
     if args.threads:
@@ -96,10 +100,15 @@ def main(argv: list[str] | None = None) -> int:
               + f"; the model {100 * summary['model_share']:.1f}%")
         del p
         for other in (d for d in args.compare if d != dtype):
-            if other == "qint8" and device.type != "cpu":
-                print("qint8 runs on the CPU only: not compared on this device")
+            if other in ("qint8", "int8") and device.type != "cpu":
+                print(f"{other} runs on the CPU only: not compared on this device")
                 continue
-            r = timed(B.phobert_random(phobert, device=str(device), dtype=other), f"phobert-base size, {other}")
+            try:
+                pred = B.phobert_random(phobert, device=str(device), dtype=other)
+            except Int8Unsupported as exc:
+                print(f"phobert-base size, {other}: skipped ({exc})")
+                continue
+            r = timed(pred, f"phobert-base size, {other}")
             results["phobert_other"][other] = r
             summary[f"{other}_tokens_per_s"] = r["tokens_per_s"]
         summary.update(peak_rss_mb=round(B.peak_rss_mb()),
@@ -120,18 +129,30 @@ def main(argv: list[str] | None = None) -> int:
     if (compact / "config.json").is_file() and args.agreement_data and device.type == "cpu":
         # the CPU speed options against CPU fp32; CPU against GPU is scripts/check_devices.py
         unique = B.load_documents(args.agreement_data, 1)
-        others = sorted({d for d in ("bfloat16", "qint8", *args.compare, dtype) if d != "float32"})
-        checks = B.check_settings(str(compact), unique, args.batch_size, others)
-        print(f"identical entities vs fp32 on {len(unique)} documents "
-              f"({sum(r['entities'] for r in checks.values() if r['setting'] == 'float32')} fp32 entities):")
-        for name, r in checks.items():
-            print(f"  {name:<9} {r['tokens_per_s']:>8.0f} tokens/s  identical entities vs fp32: "
-                  f"{100 * r['identical_entities']:.2f}%")
+        others = sorted({d for d in ("bfloat16", "qint8", "int8", *args.compare, dtype) if d != "float32"})
+
+        def agreement(model_dir: str) -> dict:
+            checks = B.check_settings(model_dir, unique, args.batch_size, others)
+            print(f"identical entities vs fp32, {B.model_label(model_dir)}, {len(unique)} documents "
+                  f"({checks['float32']['entities']} fp32 entities):")
+            for name, r in checks.items():
+                print(f"  {name:<9} {r['tokens_per_s']:>8.0f} tokens/s  identical entities vs fp32: "
+                      f"{100 * r['identical_entities']:.2f}%")
+            return checks
+
+        checks = agreement(str(compact))
         summary["identical_entities"] = checks.get(dtype, checks["float32"])["identical_entities"]
         for name, r in checks.items():
             if name not in ("float32", dtype):
                 summary[f"{name}_identical_entities"] = r["identical_entities"]
         results["settings_vs_fp32"] = checks
+        by_model = {B.model_label(str(compact)): checks}
+        for extra in args.check_models:
+            by_model[B.model_label(extra)] = agreement(extra)
+        if args.check_models:
+            summary["identical_entities_by_model"] = {
+                m: {k: r["identical_entities"] for k, r in c.items() if k != "float32"} for m, c in by_model.items()}
+            results["settings_vs_fp32_by_model"] = by_model
     if (compact / "config.json").is_file() and args.stream:
         points = B.memory_over_stream(c, docs, args.stream)
         print("RSS over the stream (documents: MB): " + ", ".join(f"{n}: {mb:.0f}" for n, mb in points))

@@ -12,7 +12,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", required=True, help="JSONL documents with gold character spans")
     ap.add_argument("--output", help="write metrics and the full error listing as JSON")
     ap.add_argument("--device", default="auto")
-    ap.add_argument("--dtype", default="float32", help="float32 (reference), bfloat16, qint8, ...")
+    ap.add_argument("--dtype", default="float32", help="float32 (reference), bfloat16, int8, qint8, ...")
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--errors", type=int, default=30, help="errors to print (0: none)")
     args = ap.parse_args(argv)

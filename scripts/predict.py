@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--errors", type=Path, help="bad records (default: OUTPUT.errors.jsonl)")
     ap.add_argument("--html", type=Path, help="also write an HTML view of this run's documents")
     ap.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
-    ap.add_argument("--dtype", default=None, help="float32, bfloat16, float16, qint8 (default: fastest exact-enough)")
+    ap.add_argument("--dtype", default=None, help="float32, bfloat16, float16, int8, qint8 (default: fastest exact-enough)")
     ap.add_argument("--batch-size", type=int, default=None, help="most windows per batch (default 64)")
     ap.add_argument("--batch-tokens", type=int, default=None,
                     help="most tokens per batch, padding included (default 512 per CPU thread, 16384 on GPU)")

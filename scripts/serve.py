@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for every interface)")
     ap.add_argument("--port", type=int, default=8000)
     ap.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
-    ap.add_argument("--dtype", default=None, help="float32, bfloat16, float16, qint8 (default: fastest exact-enough)")
+    ap.add_argument("--dtype", default=None, help="float32, bfloat16, float16, int8, qint8 (default: fastest exact-enough)")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     ap.add_argument("--max-chars", type=int, default=None, help="longest document in characters (default 200,000)")
     ap.add_argument("--max-documents", type=int, default=None, help="most documents per /predict_batch (default 64)")

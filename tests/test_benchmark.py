@@ -12,13 +12,24 @@ from scripts.benchmark import main
 
 
 def test_benchmark_summary_on_tiny_model(tiny_model_dir, tiny_jsonl, tmp_path, capsys):
+    import shutil
+
+    from model.quantize import int8_kernel_problem
+
     out = tmp_path / "bench.json"
+    second = tmp_path / "second" / "model"  # a second trained model, checked the same way
+    shutil.copytree(tiny_model_dir, second)
     assert main([str(tiny_jsonl), "--docs", "6", "--phobert", str(tmp_path / "absent"),
                  "--compact", str(tiny_model_dir), "--agreement-data", str(tiny_jsonl),
-                 "--stream", "120", "--output", str(out)]) == 0
+                 "--check-models", str(second), "--stream", "120", "--output", str(out)]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert 0.0 <= summary["identical_entities"] <= 1.0
     assert 0.0 <= summary["qint8_identical_entities"] <= 1.0
+    by_model = summary["identical_entities_by_model"]
+    assert set(by_model) == {tiny_model_dir.name, "second"}
+    assert by_model["second"]["qint8"] == summary["qint8_identical_entities"]  # same weights, same answer
+    if int8_kernel_problem() is None:
+        assert 0.0 <= summary["int8_identical_entities"] <= 1.0
     assert summary["compact_tokens_per_s"] > 0
     assert summary["workers"] == 0
     assert 0.0 < summary["model_share"] <= 1.0
@@ -30,9 +41,13 @@ def test_benchmark_summary_on_tiny_model(tiny_model_dir, tiny_jsonl, tmp_path, c
 
 def test_benchmark_phobert_size_with_baseline(phobert_dir, tiny_jsonl, tmp_path, capsys):
     assert main([str(tiny_jsonl), "--docs", "2", "--phobert", str(phobert_dir), "--baseline-docs", "1",
-                 "--compare", "qint8", "--compact", str(tmp_path / "absent")]) == 0
+                 "--compare", "qint8", "int8", "--compact", str(tmp_path / "absent")]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    for key in ("tokens_per_s", "baseline_tokens_per_s", "speedup", "qint8_tokens_per_s"):
+    from model.quantize import int8_kernel_problem
+
+    keys = ["tokens_per_s", "baseline_tokens_per_s", "speedup", "qint8_tokens_per_s"]
+    keys += ["int8_tokens_per_s"] if int8_kernel_problem() is None else []
+    for key in keys:
         assert summary[key] > 0, key
     assert 0.0 <= summary["preprocess_share"] < 1.0  # two short documents: near 0 beside the model
     assert 0.5 < summary["model_share"] <= 1.0  # phobert-base size on the CPU: the model dominates

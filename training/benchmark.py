@@ -177,14 +177,30 @@ def identical_share(reference: list, other: list) -> float:
 
 def check_settings(model_dir: str, docs: Sequence[tuple[str, str]], batch_size: int | None,
                    dtypes: Sequence[str]) -> dict:
-    """Each speed option against fp32 on a trained model: speed and identical entities."""
+    """Each speed option against fp32 on a trained model: speed and identical entities.
+
+    A setting this CPU cannot run (int8 without VNNI) is left out with its reason printed.
+    """
+    from model.quantize import Int8Unsupported
+
     ref = run(Predictor.from_pretrained(model_dir, device="cpu", dtype="float32"), docs, batch_size, "float32")
     out = {"float32": {**ref.to_dict(), "identical_entities": 1.0, "entities": sum(map(len, ref.entities))}}
     for dt in dtypes:
-        r = run(Predictor.from_pretrained(model_dir, device="cpu", dtype=dt), docs, batch_size, dt)
+        try:
+            pred = Predictor.from_pretrained(model_dir, device="cpu", dtype=dt)
+        except Int8Unsupported as exc:
+            print(f"  {dt}: skipped ({exc})")
+            continue
+        r = run(pred, docs, batch_size, dt)
         out[dt] = {**r.to_dict(), "identical_entities": round(identical_share(ref.entities, r.entities), 4),
                    "entities": sum(map(len, r.entities))}
     return out
+
+
+def model_label(model_dir: str) -> str:
+    """A short name for a model folder: `.cache/ft_mlm/model` -> `ft_mlm`."""
+    path = Path(model_dir)
+    return path.parent.name if path.name == "model" and path.parent.name else path.name
 
 
 def format_run(r: dict) -> str:
