@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--address", default=None, help="Ray cluster address (default: RAY_ADDRESS, else a local instance)")
     ap.add_argument("--num-cpus", type=int, default=None, help="CPUs of a local instance (default: all)")
     ap.add_argument("--device", default="auto", help="auto (GPUs where the cluster has them), cpu or cuda")
-    ap.add_argument("--dtype", default=None, help="float32, bfloat16, float16, qint8 (default: the device's fast one)")
+    ap.add_argument("--dtype", default=None, help="float32, bfloat16, float16, int8, qint8 (default: the device's fast one)")
     ap.add_argument("--actors", type=int, default=None, help="model actors (default: one per GPU, else 1)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads per CPU model actor")
     ap.add_argument("--docs-per-batch", type=int, default=64, help="documents per preprocessing/report task batch")
