@@ -114,6 +114,54 @@ def test_packing_and_whole_word_masking(raw_docs, tmp_path):
                 assert masked[r, k]
 
 
+def test_context_shuffle_moves_only_unmasked_inner_tokens():
+    import torch
+
+    from training.pretrain import shuffle_context
+
+    ids = torch.arange(40).reshape(2, 20)
+    labels = torch.full((2, 20), -100)
+    labels[0, 5] = labels[1, 7] = labels[1, 8] = 1
+    out = shuffle_context(ids, labels, seed=3)
+    assert (out[:, 0] == ids[:, 0]).all() and (out[:, -1] == ids[:, -1]).all()
+    assert out[0, 5] == 5 and out[1, 7] == 27 and out[1, 8] == 28
+    for r in range(2):
+        assert sorted(out[r].tolist()) == ids[r].tolist()  # a permutation within the row
+    assert not out.equal(ids)
+    assert shuffle_context(ids, labels, seed=3).equal(out)  # deterministic
+
+
+def test_a_model_that_reads_context_has_a_context_gain():
+    """A toy masked-LM whose answer is the token left of the mask: shuffling its context must
+    cost it, and a model that predicts from the masked position alone loses nothing."""
+    import torch
+
+    from training.pretrain import heldout_metrics
+
+    class Toy(torch.nn.Module):
+        def __init__(self, look_left: bool):
+            super().__init__()
+            self.look_left, self.w = look_left, torch.nn.Parameter(torch.zeros(1))
+
+        def roberta(self, input_ids):
+            src = torch.roll(input_ids, 1, dims=1) if self.look_left else input_ids
+            return type("Out", (), {"last_hidden_state": torch.nn.functional.one_hot(src, 50).float() * 10})()
+
+        def lm_head(self, h):
+            return h
+
+    g = torch.Generator().manual_seed(0)
+    ids = torch.randint(5, 50, (8, 30), generator=g)
+    labels = torch.full_like(ids, -100)
+    labels[:, 10] = ids[:, 9]  # the answer at position 10 is its left neighbour
+    ids[:, 10] = 4  # <mask>
+    batch = {"input_ids": ids, "labels": labels}
+    reads = heldout_metrics(Toy(True), [batch])
+    blind = heldout_metrics(Toy(False), [batch])
+    assert reads["mlm_accuracy"] == 1.0 and reads["context_gain"] > 1.0
+    assert blind["context_gain"] == 0.0
+
+
 def test_pretraining_lowers_loss_resumes_and_fine_tunes(raw_docs, tmp_path, tiny_jsonl):
     from transformers import AutoModelForTokenClassification, RobertaForMaskedLM
 
@@ -126,7 +174,7 @@ def test_pretraining_lowers_loss_resumes_and_fine_tunes(raw_docs, tmp_path, tiny
     losses = [r["loss"] for r in log if "loss" in r]
     assert losses[-1] < losses[0] - 0.3  # a 2-layer model on 400 paragraphs: out of the uniform guess
     assert all("tokens_per_s" in r and "mlm_accuracy" in r for r in log if "loss" in r)
-    assert "eval_mlm_accuracy" in first
+    assert "eval_mlm_accuracy" in first and isinstance(first["eval_context_gain"], float)
     assert (work / "checkpoints" / "checkpoint-60").is_dir()
 
     pretrain(tiny_cfg(raw_docs, work, max_steps=90), progress=False)  # resumes at step 60
@@ -202,8 +250,9 @@ def test_shipped_encoder_predicts_masked_words_and_fine_tunes(tiny_jsonl, tmp_pa
     n = min(len(r["input_ids"]) for r in rows)
     rows = [{k: v[:n] for k, v in r.items()} for r in rows]
     batch = WholeWordMaskCollator(tok, 0.15, seed=0)(rows)
-    acc = heldout_metrics(model, [batch])["mlm_accuracy"]
-    assert acc > 0.25, acc  # a random model scores about 1 / 29,789
+    metrics = heldout_metrics(model, [batch])
+    assert metrics["mlm_accuracy"] > 0.25, metrics  # a random model scores about 1 / 29,789
+    assert metrics["context_gain"] > 0.5, metrics  # it reads the context, not only word frequencies
 
     out = tmp_path / "ner"
     cfg = TrainConfig(train_file=str(tiny_jsonl), dev_file=str(tiny_jsonl), output_dir=str(out),

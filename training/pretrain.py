@@ -392,8 +392,24 @@ def heldout_batches(rows: PackedRows, tokenizer, n: int, batch_size: int, probab
     return [collate([rows[i] for i in range(s, min(s + batch_size, n))]) for s in range(0, n, batch_size)]
 
 
+def shuffle_context(input_ids, labels, seed: int = 0):
+    """The same rows with the unmasked tokens between `<s>` and the last `</s>` permuted
+    within each row; masked positions and the frame stay where they are. Scoring the masked
+    words on these rows tells how much the model draws on their context."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    out = input_ids.clone()
+    for r in range(len(input_ids)):
+        pos = torch.nonzero(labels[r, 1:-1] == -100).squeeze(1) + 1
+        out[r, pos] = input_ids[r, pos[torch.randperm(len(pos), generator=g)]]
+    return out
+
+
 def heldout_metrics(model, batches: list[dict], bf16: bool = False) -> dict:
-    """Masked-token loss and accuracy on the held-out batches."""
+    """Masked-token loss and accuracy on the held-out batches, and `context_gain`: the loss
+    with each row's context shuffled minus the true loss. A model that has only learnt word
+    frequencies (the plateau MLM training starts on) has a gain near 0, whatever its loss."""
     import torch
 
     if not batches:
@@ -401,16 +417,21 @@ def heldout_metrics(model, batches: list[dict], bf16: bool = False) -> dict:
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    total_loss = correct = masked = 0.0
+    total_loss = shuffled_loss = correct = masked = 0.0
     with torch.inference_mode(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
         for b in batches:
-            loss, c, n = masked_lm_outputs(model, b["input_ids"].to(device), b["labels"].to(device))
+            ids, labels = b["input_ids"], b["labels"]
+            loss, c, n = masked_lm_outputs(model, ids.to(device), labels.to(device))
             total_loss += float(loss) * n
             correct += int(c)
             masked += n
+            loss, _, _ = masked_lm_outputs(model, shuffle_context(ids, labels).to(device), labels.to(device))
+            shuffled_loss += float(loss) * n
     if was_training:
         model.train()
-    return {"mlm_loss": round(total_loss / max(masked, 1), 4), "mlm_accuracy": round(correct / max(masked, 1), 4)}
+    n = max(masked, 1)
+    return {"mlm_loss": round(total_loss / n, 4), "mlm_accuracy": round(correct / n, 4),
+            "context_gain": round((shuffled_loss - total_loss) / n, 4)}
 
 
 class _RowSentences:
@@ -614,7 +635,8 @@ def write_encoder_card(cfg: PretrainConfig, dest: Path, notes: str | None = None
         f"Tokens seen: {summary['tokens_seen']:,} ({summary['steps']:,} steps of {cfg.batch_size} packed rows "
         f"x {cfg.max_length} tokens; the training text is {seg_stats.get('words', 0):,} words in "
         f"{seg_stats.get('documents', 0):,} documents).",
-        f"Held-out masked-token accuracy {held.get('mlm_accuracy')} (loss {held.get('mlm_loss')}) on "
+        f"Held-out masked-token accuracy {held.get('mlm_accuracy')} (loss {held.get('mlm_loss')}; context gain "
+        f"{held.get('context_gain')}, the loss added by shuffling each row's context) on "
         f"{cfg.eval_rows} packed rows of documents never trained on (one in {cfg.heldout_every} by id hash), "
         "whole-word masking at 15% with a fixed mask.",
         "Held-out accuracy by step: " + ", ".join(f"{s}: {a}" for s, a in curve) + ".",
