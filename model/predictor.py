@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-import warnings
 from collections import Counter, deque
 from concurrent.futures import Future
 from contextlib import nullcontext

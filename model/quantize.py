@@ -15,7 +15,6 @@ import warnings
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from transformers.modeling_outputs import TokenClassifierOutput
 
 HEADS = ("classifier", "lm_head", "qa_outputs")
