@@ -1,16 +1,18 @@
 # make demo  : set up, train (or reuse) the compact offline model, predict, print scores
 # make test  : set up and run the test suite
+# make pretrain : the three masked-LM stages of the compact encoder (hours on a CPU), then models/$(ENCODER)
 PY      ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
 BASE    ?=
 CONFIG  ?= compact
+ENCODER ?= vn-news-roberta-compact
 FILES   ?=
 STAMP   := $(VENV)/.installed
 # the corpus splits are built from the inline-tag sources, not kept in git
 SPLITS  := annotations/corpus/train.jsonl
 
-.PHONY: setup demo test corpus clean
+.PHONY: setup demo test corpus clean pretrain
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,6 +31,11 @@ corpus: setup
 
 demo: setup
 	$(BIN)/python -m scripts.demo --config $(CONFIG) $(if $(BASE),--base $(BASE)) $(FILES)
+
+pretrain: setup
+	$(BIN)/python -m scripts.pretrain --config training/configs/pretrain_compact.yaml
+	$(BIN)/python -m scripts.pretrain --config training/configs/pretrain_compact_short.yaml
+	$(BIN)/python -m scripts.pretrain --config training/configs/pretrain_compact_full.yaml --export models/$(ENCODER)
 
 test: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -207,6 +207,71 @@ def test_pretraining_lowers_loss_resumes_and_fine_tunes(raw_docs, tmp_path, tiny
     assert (out / "model.safetensors").is_file() and "dev" in metrics
 
 
+def test_short_rows_are_framed_cuts_of_the_packed_rows(raw_docs, tmp_path):
+    from training.pretrain import ShortRows, prepare_data, stage_rows
+
+    cfg = tiny_cfg(raw_docs, tmp_path, row_length=18)
+    tokenizer, rows, _ = prepare_data(cfg, progress=False)
+    short = stage_rows(rows, cfg, tokenizer)
+    assert isinstance(short, ShortRows) and len(short) == len(rows) * 3  # 62 inner tokens -> three of 16
+    for i in (0, 1, 2, 5):
+        r, k = rows[i // 3], i % 3
+        item = short[i]
+        assert len(item["input_ids"]) == 18
+        assert item["input_ids"][0] == tokenizer.cls_token_id and item["input_ids"][-1] == tokenizer.sep_token_id
+        assert item["input_ids"][1:-1].tolist() == r["input_ids"][1 + 16 * k:17 + 16 * k].tolist()
+        assert item["word_starts"][1:-1].tolist() == r["word_starts"][1 + 16 * k:17 + 16 * k].tolist()
+    assert stage_rows(rows, tiny_cfg(raw_docs, tmp_path), tokenizer) is rows
+    with pytest.raises(ValueError, match="row_length"):
+        ShortRows(rows, 65, tokenizer.cls_token_id, tokenizer.sep_token_id)
+
+
+def test_a_stage_starts_from_the_last_and_counts_its_tokens(raw_docs, tmp_path):
+    """Short rows first, then full rows from those weights: each stage has its own
+    checkpoints, and the summary and card count the tokens of both."""
+    from transformers import RobertaForMaskedLM
+
+    from training.pretrain import pretrain
+
+    work = tmp_path / "run"
+    pretrain(tiny_cfg(raw_docs, work, row_length=32, max_steps=40, stop_after=20, checkpoint_dir=str(work / "ck-short"),
+                      output_dir=str(work / "short")), progress=False)
+    short = json.loads((work / "short" / "pretraining_summary.json").read_text())
+    assert short["steps"] == 20 and short["tokens_seen"] == 20 * 16 * 32
+    lrs = [json.loads(l).get("learning_rate") for l in (work / "short" / "pretraining_log.jsonl").read_text().splitlines()]
+    assert min(lr for lr in lrs if lr is not None) > 3e-3 * 0.4  # stopped half-way through a 40-step schedule
+    assert (work / "ck-short" / "checkpoint-20").is_dir()
+    # a checkpoint is a valid start too: its log gives the tokens seen
+    from training.pretrain import tokens_seen_by
+
+    assert tokens_seen_by(work / "ck-short" / "checkpoint-20") == 20 * 16 * 32
+    result = pretrain(tiny_cfg(raw_docs, work, init_from=str(work / "short"), max_steps=10,
+                               output_dir=str(work / "full")), progress=False)
+    full = json.loads((work / "full" / "pretraining_summary.json").read_text())
+    assert full["steps"] == 10 and full["tokens_seen"] == 20 * 16 * 32 + 10 * 16 * 64
+    assert full["init_from"] == str(work / "short") and "eval_context_gain" in result
+    log = [json.loads(l) for l in (work / "full" / "pretraining_log.jsonl").read_text().splitlines()]
+    assert [r["tokens_seen"] for r in log if "loss" in r][0] == 20 * 16 * 32 + 10 * 16 * 64
+    card = (work / "full" / "README.md").read_text(encoding="utf-8")
+    assert f"Tokens seen: {20 * 16 * 32 + 10 * 16 * 64:,}" in card and "in the stages before it" in card
+    RobertaForMaskedLM.from_pretrained(str(work / "full"))
+
+
+def test_a_config_extends_another(tmp_path):
+    from training.pretrain import load_pretrain_config
+
+    (tmp_path / "base.yaml").write_text("sources: [a.jsonl]\nwork_dir: w\noutput_dir: o\nmax_steps: 10\n"
+                                        "batch_size: 8\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "stage.yaml").write_text("extends: ../base.yaml\nrow_length: 32\nmax_steps: 20\n",
+                                                 encoding="utf-8")
+    cfg = load_pretrain_config(tmp_path / "sub" / "stage.yaml", {"batch_size": 4})
+    assert (cfg.sources, cfg.row_length, cfg.max_steps, cfg.batch_size) == (["a.jsonl"], 32, 20, 4)
+    (tmp_path / "loop.yaml").write_text("extends: loop.yaml\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="loops back"):
+        load_pretrain_config(tmp_path / "loop.yaml")
+
+
 @pytest.mark.skipif(not (SHARED / "pretrain" / "vntc_news.jsonl.gz").is_file(), reason="../shared/pretrain is absent")
 def test_real_pretraining_text_segments(tmp_path):
     from training.pretrain import segment_sources

@@ -71,16 +71,31 @@ class TrainConfig:
                                      max_length=self.max_length, stride=self.stride)
 
 
-def read_settings(path: str | Path, overrides: dict[str, Any] | None, cls: type) -> dict[str, Any]:
-    """A YAML or JSON config file plus overrides, as a dict; a key that is not a field of the
-    dataclass `cls` is an error naming it (a typo must not be silently ignored)."""
-    text = Path(path).read_text(encoding="utf-8")
-    if str(path).endswith((".yaml", ".yml")):
+def _read_config_file(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """One config file as a dict; `extends: other.yaml` (relative to this file) is read first
+    and this file's keys override it, so a stage of a run states only what differs."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix in (".yaml", ".yml"):
         import yaml
 
         data = yaml.safe_load(text) or {}
     else:
         data = json.loads(text)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    base_path = (path.parent / parent).resolve()
+    if base_path in seen or base_path == path.resolve():
+        raise ValueError(f"{path}: 'extends' loops back to {base_path}")
+    merged = _read_config_file(base_path, seen + (path.resolve(),))
+    merged.update(data)
+    return merged
+
+
+def read_settings(path: str | Path, overrides: dict[str, Any] | None, cls: type) -> dict[str, Any]:
+    """A YAML or JSON config file plus overrides, as a dict; a key that is not a field of the
+    dataclass `cls` is an error naming it (a typo must not be silently ignored)."""
+    data = _read_config_file(Path(path))
     data.update(overrides or {})
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - known)
