@@ -70,6 +70,9 @@ class PretrainConfig:
     seed: int = 42
     learning_rate: float = 1e-3
     warmup_steps: int = 300
+    lr_scheduler: str = field(default="linear", metadata={
+        "help": "linear (decay to 0 at max_steps) or constant_with_warmup (a stage that only has to "
+                "leave the plateau: a decaying rate slows the escape)"})
     weight_decay: float = 0.01
     batch_size: int = 32
     max_steps: int = 1000
@@ -409,9 +412,11 @@ def _trainer_class():
             self.tokens_per_step = tokens_per_step
             self._correct = self._masked = 0
             self._t_last = time.time()
-            self._step_last = 0
+            self._step_last: int | None = None  # set at the first step, so a resumed run times itself
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            if self._step_last is None:
+                self._t_last, self._step_last = time.time(), self.state.global_step
             loss, correct, n = masked_lm_outputs(model, inputs["input_ids"], inputs["labels"])
             self._correct += int(correct)
             self._masked += n
@@ -420,7 +425,7 @@ def _trainer_class():
         def log(self, logs: dict, *args, **kwargs) -> None:
             if "loss" in logs:
                 now, step = time.time(), self.state.global_step
-                if step > self._step_last:
+                if self._step_last is not None and step > self._step_last:
                     logs["tokens_per_s"] = round((step - self._step_last) * self.tokens_per_step
                                                  / max(now - self._t_last, 1e-9), 1)
                 logs["tokens_seen"] = self.tokens_before + step * self.tokens_per_step
@@ -642,7 +647,7 @@ def pretrain(cfg: PretrainConfig, resume: bool = True, progress: bool = True) ->
         eval_strategy="steps" if len(held_rows) else "no", eval_steps=cfg.eval_steps,
         save_strategy="steps", save_steps=cfg.save_steps, save_total_limit=2, seed=cfg.seed,
         data_seed=cfg.seed, report_to=[], dataloader_num_workers=0, remove_unused_columns=False,
-        use_cpu=device == "cpu", bf16=bf16, lr_scheduler_type="linear", disable_tqdm=not progress)
+        use_cpu=device == "cpu", bf16=bf16, lr_scheduler_type=cfg.lr_scheduler, disable_tqdm=not progress)
     trainer = _trainer_class()(
         model=model, args=args, train_dataset=train_rows, eval_dataset=held_rows if len(held_rows) else None,
         data_collator=WholeWordMaskCollator(tokenizer, cfg.mask_probability, seed=cfg.seed),
