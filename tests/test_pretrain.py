@@ -254,6 +254,12 @@ def test_a_stage_starts_from_the_last_and_counts_its_tokens(raw_docs, tmp_path):
     assert [r["tokens_seen"] for r in log if "loss" in r][0] == 20 * 16 * 32 + 10 * 16 * 64
     card = (work / "full" / "README.md").read_text(encoding="utf-8")
     assert f"Tokens seen: {20 * 16 * 32 + 10 * 16 * 64:,}" in card and "in the stages before it" in card
+    from training.pretrain import stage_history
+
+    history = stage_history(work / "full")  # the curve of both stages, in tokens seen
+    assert [(r["stage"], r["row_length"], r["tokens_seen"]) for r in history] == [
+        (1, 32, 20 * 16 * 32), (2, 64, 20 * 16 * 32 + 10 * 16 * 64)]
+    assert "Held-out curve over all stages" in card and all("context_gain" in r for r in history)
     RobertaForMaskedLM.from_pretrained(str(work / "full"))
 
 

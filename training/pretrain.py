@@ -716,6 +716,38 @@ def export_encoder(cfg: PretrainConfig, dest: str | Path, notes: str | None = No
     return dest
 
 
+def stage_history(folder: str | Path) -> list[dict]:
+    """The held-out evaluations of every stage that led to `folder` (an encoder or a
+    checkpoint), earliest first, each with its `stage` (1, 2, ...), `row_length` and
+    `tokens_seen`: following `init_from` back through the stages' summaries."""
+    folder = Path(folder)
+    summary_path, state_path = folder / "pretraining_summary.json", folder / "trainer_state.json"
+    if summary_path.is_file():
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        conf = summary.get("config", {})
+        rows = [json.loads(l) for l in (folder / "pretraining_log.jsonl").read_text(encoding="utf-8").splitlines()]
+        before = summary.get("init_from")
+        tokens_before = summary.get("tokens_seen_before", 0)
+        per_step = conf.get("batch_size", 0) * (conf.get("row_length") or conf.get("max_length", 0))
+    elif state_path.is_file():  # a checkpoint of a stage that had not finished
+        rows = json.loads(state_path.read_text(encoding="utf-8")).get("log_history", [])
+        before, tokens_before, per_step, conf = None, 0, 0, {}
+        seen = [r for r in rows if "tokens_seen" in r]
+        if seen:
+            per_step = seen[-1]["tokens_seen"] // max(seen[-1]["step"], 1)
+    else:
+        raise FileNotFoundError(f"{folder}: neither pretraining_summary.json nor trainer_state.json")
+    earlier = stage_history(before) if before else []
+    stage = (earlier[-1]["stage"] + 1) if earlier else 1
+    row_length = conf.get("row_length") or conf.get("max_length")
+    by_step = {r["step"]: {"stage": stage, "row_length": row_length, "step": r["step"],
+                           "tokens_seen": tokens_before + r["step"] * per_step,
+                           **{k.removeprefix("eval_"): r[k] for k in ("eval_mlm_loss", "eval_mlm_accuracy",
+                                                                       "eval_context_gain") if k in r}}
+               for r in rows if "eval_mlm_accuracy" in r}  # the final evaluation repeats the last step's
+    return earlier + [by_step[k] for k in sorted(by_step)]
+
+
 def write_encoder_card(cfg: PretrainConfig, dest: Path, notes: str | None = None) -> Path:
     """The encoder folder's model card: sources and their licences, tokens seen, steps,
     held-out masked-token accuracy by step, speed, the config."""
@@ -738,6 +770,7 @@ def write_encoder_card(cfg: PretrainConfig, dest: Path, notes: str | None = None
         f"{cfg.eval_rows} packed rows of documents never trained on (one in {cfg.heldout_every} by id hash), "
         "whole-word masking at 15% with a fixed mask.",
         "Held-out accuracy by step: " + ", ".join(f"{s}: {a}" for s, a in curve) + ".",
+        *_stage_lines(dest, cfg),
         f"Median training speed {summary.get('median_tokens_per_s')} tokens/s.",
     ]
     if notes:
@@ -753,6 +786,17 @@ def write_encoder_card(cfg: PretrainConfig, dest: Path, notes: str | None = None
                                        "pretrained with whole-word masked language modelling on raw Vietnamese "
                                        "news, encyclopedia and legal explainer text, for the vn-gov-ner offline model.",
                             "notes": "\n".join(f"- {line}" for line in lines)})
+
+
+def _stage_lines(dest: Path, cfg: PretrainConfig) -> list[str]:
+    """The card's curve over every stage, when this run started from an earlier one."""
+    if not cfg.init_from:
+        return []
+    history = stage_history(dest)
+    return ["Held-out curve over all stages (stage, row length; tokens seen: masked-token accuracy / "
+            "context gain): " + "; ".join(
+                f"{r['stage']}, {r['row_length'] or 'full'}; {r['tokens_seen'] / 1e6:.1f} M: {r.get('mlm_accuracy')} / "
+                f"{r.get('context_gain', 'n/a')}" for r in history) + "."]
 
 
 def _vocab(folder: Path) -> list[str]:
