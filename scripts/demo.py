@@ -1,5 +1,5 @@
-"""The main job (`make demo`): train or reuse the compact offline model (from the pretrained
-encoder with --config compact_pretrained, or fine-tune PhoBERT with --base), predict the corpus
+"""The main job (`make demo`): train or reuse the compact offline model (fine-tuned from the
+shipped pretrained encoder; --config compact from random weights; --base to fine-tune PhoBERT), predict the corpus
 test split and any files given, print scores and a summary."""
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="vn-ner-demo", description=__doc__)
     ap.add_argument("files", nargs="*", help="extra .txt/.jsonl files or folders to run the model on")
     ap.add_argument("--base", default=None, help="PhoBERT hub id or local folder to fine-tune instead")
-    ap.add_argument("--config", default="compact",
-                    help="compact (random init, default) or compact_pretrained (from scripts.pretrain's encoder)")
+    ap.add_argument("--config", default="compact_pretrained",
+                    help="compact_pretrained (from the shipped encoder, default) or compact (random init)")
     ap.add_argument("--out", default="outputs/demo", type=Path)
     args = ap.parse_args(argv)
 

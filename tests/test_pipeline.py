@@ -132,11 +132,11 @@ def test_demo_configs_and_a_missing_encoder_are_named(tmp_path, monkeypatch):
 
     assert load_config(demo.CONFIGS / "compact.yaml").init == "from_config"
     pre = load_config(demo.CONFIGS / "compact_pretrained.yaml")
-    assert pre.init == "pretrained" and pre.base_model == ".cache/pretrain/encoder"
+    assert pre.init == "pretrained" and pre.base_model == "models/vn-news-roberta-compact"
     with pytest.raises(demo.DemoError, match="compact, compact_pretrained"):
         demo.prepare_model(None, log=lambda *_: None, config="nope")
     monkeypatch.setattr(demo, "ROOT", tmp_path)  # no encoder under this root
-    with pytest.raises(demo.DemoError, match="scripts.pretrain"):
+    with pytest.raises(demo.DemoError, match="make pretrain"):
         demo.prepare_model(None, log=lambda *_: None, config="compact_pretrained")
 
 

@@ -1,9 +1,9 @@
 """The main job: train (or reuse) a model, predict the test split and given files, score.
 
-Used by `make demo`. The compact model (`compact.yaml`) trains from random weights on the
-shipped corpus (no download); `config="compact_pretrained"` fine-tunes the same shape from the
-encoder that `scripts/pretrain.py` makes; with `base` set, a pre-trained PhoBERT is fine-tuned
-instead. The trained folder is cached under `.cache/` and reused while its config, data, base
+Used by `make demo`. The default (`compact_pretrained.yaml`) fine-tunes the compact shape from
+the encoder the repository ships in `models/vn-news-roberta-compact` (pretrained here with
+`make pretrain`; no download); `config="compact"` trains the same shape from random weights,
+the baseline; with `base` set, a pre-trained PhoBERT is fine-tuned instead. The trained folder is cached under `.cache/` and reused while its config, data, base
 weights and the code that shapes training (see TRAINING_CODE) are unchanged.
 """
 from __future__ import annotations
@@ -48,12 +48,13 @@ def _resolve(cfg: TrainConfig) -> TrainConfig:
     fix = {k: str(ROOT / v) for k in ("train_file", "dev_file", "test_file", "output_dir", "tokenizer")
            if (v := getattr(cfg, k)) and not Path(v).is_absolute() and not (k == "tokenizer" and "/" in v
                                                                            and not v.startswith("."))}
-    if cfg.base_model.startswith(".") or (not Path(cfg.base_model).is_absolute() and (ROOT / cfg.base_model).is_dir()):
+    local = cfg.base_model.startswith((".", "models/"))  # the shipped encoder or a pretraining output
+    if local or (not Path(cfg.base_model).is_absolute() and (ROOT / cfg.base_model).is_dir()):
         fix["base_model"] = str(ROOT / cfg.base_model)  # a local encoder folder, relative to the repo
     return dataclasses.replace(cfg, **fix)
 
 
-def prepare_model(base: str | None, log=print, config: str = "compact") -> Path:
+def prepare_model(base: str | None, log=print, config: str = "compact_pretrained") -> Path:
     """Train unless an identical run is cached; returns the model folder."""
     from training.train import train
 
@@ -99,8 +100,8 @@ def prepare_model(base: str | None, log=print, config: str = "compact") -> Path:
 def _check_base(base: str) -> None:
     """Fail early, in words, when a hub id cannot be fetched or a local encoder is missing."""
     if base.startswith((".", "/")) and not Path(base).exists():  # a local folder, not a hub id
-        raise DemoError(f"no encoder at {base}: make it with `python -m scripts.pretrain --config "
-                        "training/configs/pretrain_compact.yaml`, or run plain `make demo`")
+        raise DemoError(f"no encoder at {base}: make it with `make pretrain` (scripts.pretrain), "
+                        "or train from random weights with `make demo CONFIG=compact`")
     if Path(base).exists():
         folder = Path(base)
         missing = [f for f in ("config.json", "vocab.txt", "bpe.codes") if not (folder / f).is_file()]
@@ -136,7 +137,8 @@ def summarise(reports_path: Path, top: int = 5) -> str:
     return "\n".join(lines)
 
 
-def run_demo(base: str | None, files: list[str], out_dir: Path, log=print, config: str = "compact") -> dict:
+def run_demo(base: str | None, files: list[str], out_dir: Path, log=print,
+             config: str = "compact_pretrained") -> dict:
     from model.batch import run_batch
     from model.predictor import Predictor
     from training.evaluate import evaluate_documents, format_table, predict_documents
