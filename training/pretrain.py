@@ -684,7 +684,8 @@ def save_encoder(trainer, tokenizer, cfg: PretrainConfig, final: dict, seconds: 
         "tokens_seen": tokens_before + trainer.state.global_step * cfg.batch_size * (cfg.row_length or cfg.max_length),
         "tokens_seen_before": tokens_before,
         "init_from": cfg.init_from,
-        "heldout": {k.removeprefix("eval_"): v for k, v in final.items() if k.startswith("eval_mlm")},
+        "heldout": {k.removeprefix("eval_"): v for k, v in final.items()
+                    if k.startswith(("eval_mlm", "eval_context"))},
         "median_tokens_per_s": float(np.median(speeds)) if speeds else None,
         "seconds_this_run": round(seconds, 1),
         "config": dataclasses.asdict(cfg),
@@ -754,9 +755,12 @@ def write_encoder_card(cfg: PretrainConfig, dest: Path, notes: str | None = None
     from model.card import write_model_card
 
     summary = json.loads((dest / "pretraining_summary.json").read_text(encoding="utf-8"))
-    held = summary.get("heldout") or {}
-    curve = [(r["step"], r["eval_mlm_accuracy"]) for r in map(json.loads, (dest / "pretraining_log.jsonl")
-             .read_text(encoding="utf-8").splitlines()) if "eval_mlm_accuracy" in r]
+    evals = {r["step"]: r for r in map(json.loads, (dest / "pretraining_log.jsonl").read_text(encoding="utf-8")
+             .splitlines()) if "eval_mlm_accuracy" in r}  # the final evaluation repeats the last step's
+    curve = [(step, evals[step]["eval_mlm_accuracy"]) for step in sorted(evals)]
+    last = evals[max(evals)] if evals else {}
+    held = {k.removeprefix("eval_"): v for k, v in last.items() if k.startswith("eval_")}
+    held.update(summary.get("heldout") or {})
     seg = Path(cfg.work_dir) / SEGMENTED / "stats.json"
     seg_stats = json.loads(seg.read_text()) if seg.is_file() else {}
     lines = [
@@ -792,11 +796,15 @@ def _stage_lines(dest: Path, cfg: PretrainConfig) -> list[str]:
     """The card's curve over every stage, when this run started from an earlier one."""
     if not cfg.init_from:
         return []
+    parts: list[str] = []
     history = stage_history(dest)
-    return ["Held-out curve over all stages (stage, row length; tokens seen: masked-token accuracy / "
-            "context gain): " + "; ".join(
-                f"{r['stage']}, {r['row_length'] or 'full'}; {r['tokens_seen'] / 1e6:.1f} M: {r.get('mlm_accuracy')} / "
-                f"{r.get('context_gain', 'n/a')}" for r in history) + "."]
+    for stage in sorted({r["stage"] for r in history}):
+        rows = [r for r in history if r["stage"] == stage]
+        points = ", ".join(f"{r['tokens_seen'] / 1e6:.1f} M: {r.get('mlm_accuracy')}"
+                           + (f" / {r['context_gain']}" if "context_gain" in r else "") for r in rows)
+        parts.append(f"stage {stage} ({rows[0]['row_length'] or cfg.max_length}-token rows): {points}")
+    return ["Held-out curve over all stages (tokens seen: masked-token accuracy / context gain where "
+            "measured): " + "; ".join(parts) + "."]
 
 
 def _vocab(folder: Path) -> list[str]:
