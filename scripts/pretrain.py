@@ -4,6 +4,7 @@
     python -m scripts.pretrain --config ... --set max_steps=8000      # continue further
     python -m scripts.pretrain --config ... --stage data              # segment, tokenizer, pack only
     python -m scripts.pretrain --config ... --export models/NAME      # ship the encoder with its card
+    python -m scripts.pretrain --config ... --stage export --export models/NAME   # a finished run, no training
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", required=True, help="YAML or JSON pretraining config")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
     ap.add_argument("--device", default=None, help="auto | cpu | cuda (overrides the config)")
-    ap.add_argument("--stage", choices=("data", "all"), default="all")
+    ap.add_argument("--stage", choices=("data", "all", "export"), default="all",
+                    help="data: segment, tokenizer, pack only; export: copy the finished encoder to --export")
     ap.add_argument("--no-resume", action="store_true", help="start again instead of resuming")
     ap.add_argument("--export", metavar="DIR", help="after training, copy the encoder and its model card to DIR")
     args = ap.parse_args(argv)
@@ -40,6 +42,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.stage == "data":
         tokenizer, train_rows, held_rows = prepare_data(cfg)
         print(json.dumps({"vocab": len(tokenizer), "train_rows": len(train_rows), "heldout_rows": len(held_rows)}))
+        return 0
+    if args.stage == "export":
+        if not args.export:
+            print("error: --stage export needs --export DIR", file=sys.stderr)
+            return 2
+        try:
+            print(f"encoder and model card in {export_encoder(cfg, args.export)}")
+        except FileNotFoundError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         return 0
     print(json.dumps(pretrain(cfg, resume=not args.no_resume), ensure_ascii=False))
     if args.export:

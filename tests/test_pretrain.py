@@ -263,6 +263,18 @@ def test_a_stage_starts_from_the_last_and_counts_its_tokens(raw_docs, tmp_path):
     RobertaForMaskedLM.from_pretrained(str(work / "full"))
 
 
+def test_export_stage_of_the_cli(tmp_path, capsys):
+    """`--stage export` copies a finished encoder without training; without one it says so."""
+    from scripts.pretrain import main
+
+    cfg = tmp_path / "p.yaml"
+    cfg.write_text(f"sources: [a.jsonl]\nwork_dir: {tmp_path / 'w'}\noutput_dir: {tmp_path / 'enc'}\n",
+                   encoding="utf-8")
+    assert main(["--config", str(cfg), "--stage", "export"]) == 2
+    assert main(["--config", str(cfg), "--stage", "export", "--export", str(tmp_path / "out")]) == 2
+    assert "no finished encoder" in capsys.readouterr().err
+
+
 def test_a_config_extends_another(tmp_path):
     from training.pretrain import load_pretrain_config
 
