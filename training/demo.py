@@ -3,8 +3,9 @@
 Used by `make demo`. The default (`compact_pretrained.yaml`) fine-tunes the compact shape from
 the encoder the repository ships in `models/vn-news-roberta-compact` (pretrained here with
 `make pretrain`; no download); `config="compact"` trains the same shape from random weights,
-the baseline; with `base` set, a pre-trained PhoBERT is fine-tuned instead. The trained folder is cached under `.cache/` and reused while its config, data, base
-weights and the code that shapes training (see TRAINING_CODE) are unchanged.
+the baseline; with `base` set, a pre-trained PhoBERT is fine-tuned instead. The trained folder
+is cached under `.cache/` and reused while its config, data, base weights and the code that
+shapes training (see TRAINING_CODE) are unchanged.
 """
 from __future__ import annotations
 
